@@ -1,0 +1,164 @@
+//! Inputs: bytes in, [`Resource`]s out, with spans into the decoded text.
+//! Each module knows one format and nothing of policies.
+
+pub mod decode;
+pub mod tfplan;
+
+use crate::model::Resource;
+pub use decode::DecodeError;
+
+/// A file could not be evaluated. Violations are never errors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// The text is not well-formed; `offset` is where the problem is.
+    #[error("{message}")]
+    Syntax { offset: usize, message: String },
+    /// Well-formed, but not a document souverain reads.
+    #[error("{0}")]
+    NotAPlan(String),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+impl InputError {
+    /// A serde_json error on `text`, which starts at `base` in the file.
+    fn json(error: &serde_json::Error, text: &str, base: usize) -> Self {
+        let full = error.to_string();
+        // serde_json appends its own (relative) position; ours is absolute.
+        let message = match full.rfind(" at line ") {
+            Some(i) => full[..i].to_string(),
+            None => full,
+        };
+        let message = if error.is_eof() {
+            format!("{message} (is the file truncated?)")
+        } else {
+            format!("invalid JSON: {message}")
+        };
+        Self::Syntax {
+            offset: base + offset_of(text, error.line(), error.column()),
+            message,
+        }
+    }
+
+    /// The byte offset the error points at, if it has one.
+    pub fn offset(&self) -> Option<usize> {
+        match self {
+            InputError::Syntax { offset, .. } => Some(*offset),
+            _ => None,
+        }
+    }
+}
+
+/// Byte offset of a 1-based line and column in `text`.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line - 2).map_or(text.len(), |(i, _)| i + 1)
+    };
+    (line_start + column.saturating_sub(1)).min(text.len())
+}
+
+/// The formats souverain recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    TerraformPlanJson,
+    TerraformHcl,
+    Yaml,
+}
+
+impl Format {
+    /// The format a file name suggests, for directory walks; `None` for files
+    /// souverain does not read. Explicitly named files are read whatever their name.
+    pub fn from_name(name: &str) -> Option<Format> {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".tf") || lower.ends_with(".tf.json") || lower.ends_with(".tfvars") {
+            Some(Format::TerraformHcl)
+        } else if lower.ends_with(".json") {
+            Some(Format::TerraformPlanJson)
+        } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+            Some(Format::Yaml)
+        } else {
+            None
+        }
+    }
+}
+
+/// The resources of one input, and the decoded text its spans point into.
+pub struct Parsed {
+    pub text: String,
+    pub resources: Vec<Resource>,
+}
+
+/// Decodes and parses one input. `name` is only used to recognise formats
+/// that cannot be told from their content.
+pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, (Option<String>, InputError)> {
+    let text = decode::decode(bytes).map_err(|e| (None, e.into()))?;
+    let text = text.into_owned();
+    let result = parse_text(name, &text);
+    match result {
+        Ok(resources) => Ok(Parsed { text, resources }),
+        Err(e) => Err((Some(text), e)),
+    }
+}
+
+fn parse_text(name: &str, text: &str) -> Result<Vec<Resource>, InputError> {
+    if matches!(Format::from_name(name), Some(Format::TerraformHcl)) && !name.ends_with(".json") {
+        return Err(InputError::Unsupported(
+            "Terraform HCL source is not supported yet; scan the plan JSON (`terraform show -json PLANFILE`)".into(),
+        ));
+    }
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') {
+        return tfplan::parse(text, 0);
+    }
+    if let Some((start, end)) = decode::unwrap_setup_terraform(text) {
+        return tfplan::parse(&text[start..end], start);
+    }
+    if trimmed.is_empty() {
+        return Err(InputError::NotAPlan("empty input".into()));
+    }
+    if matches!(Format::from_name(name), Some(Format::Yaml)) || trimmed.starts_with("apiVersion") || trimmed.starts_with("---") {
+        return Err(InputError::Unsupported("Kubernetes manifests are not supported yet".into()));
+    }
+    Err(InputError::NotAPlan(
+        "not JSON: expected a Terraform plan (`terraform show -json PLANFILE`)".into(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_follow_lines_and_columns() {
+        let text = "ab\ncde\nf";
+        assert_eq!(offset_of(text, 1, 1), 0);
+        assert_eq!(offset_of(text, 2, 3), 5);
+        assert_eq!(offset_of(text, 3, 1), 7);
+        assert_eq!(offset_of(text, 9, 9), text.len());
+    }
+
+    #[test]
+    fn syntax_errors_point_into_the_file() {
+        let err = parse("plan.json", b"{\n  \"resource_changes\": [,]\n}").err().expect("invalid");
+        let (text, err) = err;
+        let offset = err.offset().expect("offset");
+        let text = text.expect("decoded");
+        assert_eq!(crate::model::LineIndex::new(&text).position(offset).0, 2);
+        assert!(err.to_string().starts_with("invalid JSON"), "{err}");
+    }
+
+    #[test]
+    fn names_the_document_when_it_is_not_a_plan() {
+        let state = br#"{"format_version":"1.0","values":{"root_module":{}}}"#;
+        let (_, err) = parse("x.json", state).err().expect("state is not a plan");
+        assert!(err.to_string().contains("Terraform state"), "{err}");
+        let (_, err) = parse("x.json", br#"{"name":"pkg"}"#).err().expect("not a plan");
+        assert!(err.to_string().contains("not a Terraform plan"), "{err}");
+        let (_, err) = parse("x.txt", b"hello").err().expect("not json");
+        assert!(err.to_string().contains("not JSON"), "{err}");
+    }
+}

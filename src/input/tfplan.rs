@@ -1,0 +1,692 @@
+//! Terraform and OpenTofu plan JSON (`terraform show -json PLAN`), format
+//! versions 0.1 to 1.2 (Terraform 0.12 to 1.14).
+//!
+//! Resources come from `resource_changes` (from `planned_values` when a
+//! document has none); deletions, reads and data sources are not deployments.
+//! For each resource the provider configuration it uses is found through
+//! `provider_config_key` and its settings resolved: constants, root variables
+//! (`variables`), module arguments and module variable defaults. Older plans
+//! (Terraform < 0.15) name keys after the module call (`child:aws`) and do not
+//! list inherited configurations; those are found by walking up the modules.
+
+use crate::model::{Action, Provenance, ProvenanceKind, ProviderSettings, Resource, Span};
+use crate::path::{self, Segment};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+use super::InputError;
+
+#[derive(Deserialize)]
+struct PlanDoc<'a> {
+    format_version: Option<String>,
+    #[serde(default)]
+    variables: BTreeMap<String, PlanVariable>,
+    #[serde(borrow, default)]
+    resource_changes: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    planned_values: Option<ValuesDoc<'a>>,
+    #[serde(default)]
+    configuration: Option<Configuration>,
+    /// Present in `terraform show -json` of a state, not of a plan.
+    #[serde(borrow, default)]
+    values: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "apiVersion")]
+    api_version: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct PlanVariable {
+    value: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct ValuesDoc<'a> {
+    #[serde(borrow)]
+    root_module: Option<ValuesModule<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ValuesModule<'a> {
+    #[serde(borrow, default)]
+    resources: Vec<&'a RawValue>,
+    #[serde(borrow, default)]
+    child_modules: Vec<ValuesModule<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ResourceChange {
+    address: String,
+    #[serde(default)]
+    mode: Option<String>,
+    #[serde(rename = "type")]
+    resource_type: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    provider_name: String,
+    change: Change,
+}
+
+#[derive(Deserialize)]
+struct Change {
+    #[serde(default)]
+    actions: Vec<String>,
+    after: Option<Value>,
+    after_unknown: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct PlannedResource {
+    address: String,
+    #[serde(default)]
+    mode: Option<String>,
+    #[serde(rename = "type")]
+    resource_type: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    provider_name: String,
+    #[serde(default)]
+    values: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+struct Configuration {
+    #[serde(default)]
+    provider_config: BTreeMap<String, ProviderConfig>,
+    #[serde(default)]
+    root_module: ConfigModule,
+}
+
+#[derive(Deserialize)]
+struct ProviderConfig {
+    #[serde(default)]
+    module_address: Option<String>,
+    #[serde(default)]
+    expressions: Map<String, Value>,
+}
+
+#[derive(Deserialize, Default)]
+struct ConfigModule {
+    #[serde(default)]
+    resources: Vec<ConfigResource>,
+    #[serde(default)]
+    module_calls: BTreeMap<String, ModuleCall>,
+    #[serde(default)]
+    variables: BTreeMap<String, ConfigVariable>,
+}
+
+#[derive(Deserialize)]
+struct ConfigResource {
+    #[serde(default)]
+    mode: Option<String>,
+    #[serde(rename = "type")]
+    resource_type: String,
+    name: String,
+    #[serde(default)]
+    provider_config_key: Option<String>,
+    #[serde(default)]
+    expressions: Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct ModuleCall {
+    #[serde(default)]
+    expressions: Map<String, Value>,
+    #[serde(default)]
+    module: ConfigModule,
+}
+
+#[derive(Deserialize)]
+struct ConfigVariable {
+    #[serde(default)]
+    default: Option<Value>,
+}
+
+/// Reads the resources of a plan. `text` is the whole document; `base` is the
+/// offset of `text` in the file (non-zero when it was unwrapped from noise).
+pub fn parse(text: &str, base: usize) -> Result<Vec<Resource>, InputError> {
+    let doc: PlanDoc = serde_json::from_str(text).map_err(|e| InputError::json(&e, text, base))?;
+    classify(&doc)?;
+    let configuration = doc.configuration.unwrap_or_default();
+    let plan = Plan {
+        variables: &doc.variables,
+        configuration: &configuration,
+        config_index: index_config(&configuration.root_module),
+    };
+    let span_of = |raw: &RawValue| {
+        let start = base + (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+        Span {
+            start,
+            end: start + raw.get().len(),
+        }
+    };
+
+    let mut resources = Vec::new();
+    if let Some(changes) = &doc.resource_changes {
+        for raw in changes {
+            let change: ResourceChange =
+                serde_json::from_str(raw.get()).map_err(|e| InputError::json(&e, raw.get(), span_of(raw).start))?;
+            let Some(action) = deployed_action(&change.change.actions) else {
+                continue;
+            };
+            if change.mode.as_deref() == Some("data") {
+                continue;
+            }
+            let Some(after) = change.change.after else {
+                continue;
+            };
+            resources.push(plan.resource(
+                change.address,
+                change.resource_type,
+                change.name,
+                &change.provider_name,
+                action,
+                after,
+                change.change.after_unknown.unwrap_or(Value::Object(Map::new())),
+                span_of(raw),
+            ));
+        }
+    } else if let Some(root) = doc.planned_values.as_ref().and_then(|p| p.root_module.as_ref()) {
+        let mut stack = vec![root];
+        while let Some(module) = stack.pop() {
+            for raw in &module.resources {
+                let planned: PlannedResource =
+                    serde_json::from_str(raw.get()).map_err(|e| InputError::json(&e, raw.get(), span_of(raw).start))?;
+                if planned.mode.as_deref() == Some("data") {
+                    continue;
+                }
+                resources.push(plan.resource(
+                    planned.address,
+                    planned.resource_type,
+                    planned.name,
+                    &planned.provider_name,
+                    Action::Planned,
+                    planned.values.unwrap_or(Value::Object(Map::new())),
+                    Value::Object(Map::new()),
+                    span_of(raw),
+                ));
+            }
+            stack.extend(module.child_modules.iter().rev());
+        }
+    }
+    Ok(resources)
+}
+
+/// Tells a plan from the other JSON documents users pass by mistake.
+fn classify(doc: &PlanDoc) -> Result<(), InputError> {
+    if doc.resource_changes.is_some() || doc.planned_values.is_some() {
+        return Ok(());
+    }
+    if doc.values.is_some() {
+        return Err(InputError::NotAPlan(
+            "this is Terraform state (`terraform show -json` without a plan file), not a plan; \
+             run `terraform plan -out plan.bin && terraform show -json plan.bin`"
+                .into(),
+        ));
+    }
+    if doc.api_version.is_some() {
+        return Err(InputError::NotAPlan(
+            "this is a Kubernetes object, not a Terraform plan; Kubernetes input is not supported yet".into(),
+        ));
+    }
+    if doc.configuration.is_some() || doc.format_version.is_some() {
+        // A plan with no changes and no resources: nothing is deployed.
+        return Ok(());
+    }
+    Err(InputError::NotAPlan(
+        "JSON without `resource_changes`, `planned_values` or `configuration`: not a Terraform plan; \
+         produce one with `terraform show -json PLANFILE`"
+            .into(),
+    ))
+}
+
+/// What a change deploys; `None` for deletions, reads and forgets.
+fn deployed_action(actions: &[String]) -> Option<Action> {
+    let has = |a: &str| actions.iter().any(|x| x == a);
+    if has("create") && has("delete") {
+        Some(Action::Replace)
+    } else if has("create") {
+        Some(Action::Create)
+    } else if has("update") {
+        Some(Action::Update)
+    } else if has("no-op") {
+        Some(Action::NoOp)
+    } else {
+        None
+    }
+}
+
+/// `registry.terraform.io/hashicorp/aws` → `hashicorp/aws`; legacy names
+/// (`aws` in Terraform 0.12, `-/aws` in 0.13) → `hashicorp/aws`, as Terraform
+/// itself upgrades them.
+pub fn provider_source(provider_name: &str) -> String {
+    let parts: Vec<&str> = provider_name.split('/').collect();
+    match parts.as_slice() {
+        [name] => format!("hashicorp/{name}"),
+        ["-", name] => format!("hashicorp/{name}"),
+        [host, "-", name] if is_public_registry(host) => format!("hashicorp/{name}"),
+        [host, namespace, name] if is_public_registry(host) => format!("{namespace}/{name}"),
+        _ => provider_name.to_string(),
+    }
+}
+
+fn is_public_registry(host: &str) -> bool {
+    matches!(host, "registry.terraform.io" | "registry.opentofu.org")
+}
+
+/// `module.a["x"].module.b[0].aws_s3_bucket.c` → `["a", "b"]`.
+pub fn module_path(address: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = address;
+    while let Some(after) = rest.strip_prefix("module.") {
+        let end = after.find(['.', '[']).unwrap_or(after.len());
+        names.push(after[..end].to_string());
+        rest = &after[end..];
+        if rest.starts_with('[') {
+            rest = skip_index(rest);
+        }
+        rest = rest.strip_prefix('.').unwrap_or(rest);
+    }
+    names
+}
+
+/// Skips a `[...]` instance key, honouring quotes and escapes in string keys.
+fn skip_index(text: &str) -> &str {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            ']' if !in_string => return &text[i + 1..],
+            _ => {}
+        }
+    }
+    ""
+}
+
+fn module_address(path: &[String]) -> String {
+    path.iter().map(|m| format!("module.{m}")).collect::<Vec<_>>().join(".")
+}
+
+type ConfigKey = (Vec<String>, bool, String, String);
+
+fn index_config(root: &ConfigModule) -> HashMap<ConfigKey, &ConfigResource> {
+    let mut index = HashMap::new();
+    let mut stack: Vec<(Vec<String>, &ConfigModule)> = vec![(Vec::new(), root)];
+    while let Some((path, module)) = stack.pop() {
+        for resource in &module.resources {
+            let data = resource.mode.as_deref() == Some("data");
+            index.insert(
+                (path.clone(), data, resource.resource_type.clone(), resource.name.clone()),
+                resource,
+            );
+        }
+        for (name, call) in &module.module_calls {
+            let mut child = path.clone();
+            child.push(name.clone());
+            stack.push((child, &call.module));
+        }
+    }
+    index
+}
+
+struct Plan<'a> {
+    variables: &'a BTreeMap<String, PlanVariable>,
+    configuration: &'a Configuration,
+    config_index: HashMap<ConfigKey, &'a ConfigResource>,
+}
+
+/// A value resolved from an expression, with the chain that led to it.
+struct Resolved {
+    value: Option<Value>,
+    /// E.g. `var.region = "eu-west-3"`, or why it could not be resolved.
+    chain: String,
+}
+
+impl<'a> Plan<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn resource(
+        &self,
+        address: String,
+        resource_type: String,
+        name: String,
+        provider_name: &str,
+        action: Action,
+        attributes: Value,
+        unknown: Value,
+        span: Span,
+    ) -> Resource {
+        let modules = module_path(&address);
+        let config = self
+            .config_index
+            .get(&(modules.clone(), false, resource_type.clone(), name))
+            .copied();
+        let mut configured = BTreeMap::new();
+        if let Some(config) = config {
+            for (attribute, expression) in &config.expressions {
+                let resolved = self.resolve(expression, &modules);
+                let kind = if resolved.chain.starts_with("var.") {
+                    ProvenanceKind::Variable
+                } else {
+                    ProvenanceKind::Literal
+                };
+                configured.insert(
+                    attribute.clone(),
+                    Provenance::new(kind, format!("`{attribute}` on the resource: {}", resolved.chain)),
+                );
+            }
+        }
+        let provider_type = provider_name.rsplit('/').next().unwrap_or(provider_name);
+        let key = config
+            .and_then(|c| c.provider_config_key.clone())
+            .unwrap_or_else(|| provider_type.to_string());
+        Resource {
+            address,
+            resource_type,
+            provider: provider_source(provider_name),
+            action,
+            attributes,
+            unknown,
+            configured,
+            provider_settings: self.provider_settings(&key, &modules),
+            span,
+        }
+    }
+
+    /// Finds the provider configuration for `key` and resolves its settings.
+    fn provider_settings(&self, key: &str, modules: &[String]) -> ProviderSettings {
+        let Some((found_key, config, inherited)) = self.find_provider_config(key, modules) else {
+            return ProviderSettings {
+                key: None,
+                values: Value::Object(Map::new()),
+                unknown: Value::Object(Map::new()),
+                provenance: BTreeMap::new(),
+            };
+        };
+        let scope = config.module_address.as_deref().map(module_path).unwrap_or_default();
+        let label = describe_provider(&found_key, inherited);
+        let mut settings = ProviderSettings {
+            key: Some(found_key),
+            values: Value::Object(Map::new()),
+            unknown: Value::Object(Map::new()),
+            provenance: BTreeMap::new(),
+        };
+        let mut at = Vec::new();
+        let (values, unknown) = self.resolve_block(&config.expressions, &scope, &label, &mut at, &mut settings.provenance);
+        settings.values = values;
+        settings.unknown = unknown;
+        settings
+    }
+
+    fn find_provider_config(&self, key: &str, modules: &[String]) -> Option<(String, &'a ProviderConfig, bool)> {
+        let configs = &self.configuration.provider_config;
+        if let Some(config) = configs.get(key) {
+            return Some((key.to_string(), config, false));
+        }
+        // Older plans: `child:aws`, or a configuration inherited from a parent.
+        let local = key.rsplit(':').next().unwrap_or(key);
+        (0..=modules.len()).rev().find_map(|depth| {
+            let candidate = if depth == 0 {
+                local.to_string()
+            } else {
+                format!("{}:{local}", module_address(&modules[..depth]))
+            };
+            configs.get_key_value(&candidate).map(|(k, c)| (k.clone(), c, true))
+        })
+    }
+
+    /// Resolves a provider block's expressions into a value tree and an
+    /// unknown tree, recording each leaf's provenance.
+    fn resolve_block(
+        &self,
+        expressions: &Map<String, Value>,
+        scope: &[String],
+        label: &str,
+        at: &mut Vec<Segment>,
+        provenance: &mut BTreeMap<String, Provenance>,
+    ) -> (Value, Value) {
+        let mut values = Map::new();
+        let mut unknown = Map::new();
+        for (name, expression) in expressions {
+            at.push(Segment::Key(name.clone()));
+            match expression {
+                // A nested block: a list of expression maps.
+                Value::Array(blocks) => {
+                    let mut block_values = Vec::new();
+                    let mut block_unknown = Vec::new();
+                    for (i, block) in blocks.iter().enumerate() {
+                        at.push(Segment::Index(i));
+                        let (v, u) = match block {
+                            Value::Object(inner) => self.resolve_block(inner, scope, label, at, provenance),
+                            _ => (Value::Null, Value::Bool(false)),
+                        };
+                        at.pop();
+                        block_values.push(v);
+                        block_unknown.push(u);
+                    }
+                    values.insert(name.clone(), Value::Array(block_values));
+                    unknown.insert(name.clone(), Value::Array(block_unknown));
+                }
+                Value::Object(_) => {
+                    let resolved = self.resolve(expression, scope);
+                    let concrete = path::concrete(at);
+                    let kind = if resolved.value.is_none() {
+                        ProvenanceKind::Unknown
+                    } else {
+                        ProvenanceKind::ProviderBlock
+                    };
+                    provenance.insert(
+                        concrete.clone(),
+                        Provenance::new(kind, format!("{label}: {concrete} = {}", resolved.chain)),
+                    );
+                    match resolved.value {
+                        Some(value) => {
+                            values.insert(name.clone(), value);
+                        }
+                        None => {
+                            unknown.insert(name.clone(), Value::Bool(true));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            at.pop();
+        }
+        (Value::Object(values), Value::Object(unknown))
+    }
+
+    /// Resolves a configuration expression (`constant_value` or `references`)
+    /// in the module at `scope`.
+    fn resolve(&self, expression: &Value, scope: &[String]) -> Resolved {
+        if let Some(value) = expression.get("constant_value") {
+            return Resolved {
+                value: Some(value.clone()),
+                chain: value.to_string(),
+            };
+        }
+        let references: Vec<&str> = expression
+            .get("references")
+            .and_then(Value::as_array)
+            .map(|refs| refs.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        // Terraform lists the most specific traversal first
+        // (`var.m["k"]` before `var.m`).
+        match references.first() {
+            Some(reference) if reference.starts_with("var.") => self.resolve_variable(reference, scope),
+            Some(reference) => Resolved {
+                value: None,
+                chain: format!("{reference} (not known from the plan)"),
+            },
+            None => Resolved {
+                value: None,
+                chain: "an expression Terraform computes at apply time".into(),
+            },
+        }
+    }
+
+    fn resolve_variable(&self, reference: &str, scope: &[String]) -> Resolved {
+        let after = &reference["var.".len()..];
+        let name_end = after.find(['.', '[']).unwrap_or(after.len());
+        let (name, accessor) = after.split_at(name_end);
+        let accessor = accessor.strip_prefix('.').unwrap_or(accessor);
+        let where_ = if scope.is_empty() {
+            String::new()
+        } else {
+            format!(" in {}", module_address(scope))
+        };
+
+        let base = if scope.is_empty() {
+            match self.variables.get(name).and_then(|v| v.value.clone()) {
+                Some(value) => Resolved {
+                    value: Some(value),
+                    chain: String::new(),
+                },
+                None => Resolved {
+                    value: None,
+                    chain: "(no value in the plan's `variables`)".into(),
+                },
+            }
+        } else {
+            let (parent, call_name) = scope.split_at(scope.len() - 1);
+            match self.module_call(scope) {
+                Some(call) => match call.expressions.get(name) {
+                    Some(argument) => {
+                        let resolved = self.resolve(argument, parent);
+                        Resolved {
+                            value: resolved.value,
+                            chain: format!("module.{} argument {name} = {}", call_name[0], resolved.chain),
+                        }
+                    }
+                    None => match call.module.variables.get(name).and_then(|v| v.default.clone()) {
+                        Some(default) => Resolved {
+                            chain: format!("(default) {default}"),
+                            value: Some(default),
+                        },
+                        None => Resolved {
+                            value: None,
+                            chain: "(no argument and no default)".into(),
+                        },
+                    },
+                },
+                None => Resolved {
+                    value: None,
+                    chain: "(module call not in the plan's configuration)".into(),
+                },
+            }
+        };
+
+        let value = match (base.value, accessor.is_empty()) {
+            (Some(value), true) => Some(value),
+            (Some(value), false) => index_value(&value, accessor),
+            (None, _) => None,
+        };
+        let shown = match &value {
+            Some(v) if base.chain.is_empty() => v.to_string(),
+            Some(v) if accessor.is_empty() => base.chain.clone(),
+            Some(v) => format!("{} → {v}", base.chain),
+            None if base.chain.is_empty() => format!("(no `{accessor}` in the value)"),
+            None => base.chain.clone(),
+        };
+        Resolved {
+            value,
+            chain: format!("{reference}{where_} = {shown}"),
+        }
+    }
+
+    fn module_call(&self, scope: &[String]) -> Option<&'a ModuleCall> {
+        let mut module = &self.configuration.root_module;
+        let mut call = None;
+        for name in scope {
+            let next = module.module_calls.get(name)?;
+            module = &next.module;
+            call = Some(next);
+        }
+        call
+    }
+}
+
+/// Reads `["k"]`, `.k` and `[0]` accessors of a variable reference.
+fn index_value(value: &Value, accessor: &str) -> Option<Value> {
+    let text = if accessor.starts_with('[') {
+        format!("_{accessor}")
+    } else {
+        format!("_.{accessor}")
+    };
+    let parsed = path::AttrPath::parse(&text).ok()?;
+    let mut current = value;
+    for segment in &parsed.segments()[1..] {
+        current = match segment {
+            Segment::Key(k) => current.get(k)?,
+            Segment::Index(i) => current.get(*i)?,
+            Segment::Each => return None,
+        };
+    }
+    Some(current.clone())
+}
+
+fn describe_provider(key: &str, inherited: bool) -> String {
+    let (module, name) = match key.rsplit_once(':') {
+        Some((module, name)) => (Some(module), name),
+        None => (None, key),
+    };
+    let mut label = format!("provider `{name}`");
+    if let Some(module) = module {
+        label.push_str(&format!(" in {module}"));
+    }
+    if inherited {
+        label.push_str(" (inherited)");
+    }
+    label
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_sources_are_normalised() {
+        for (input, expected) in [
+            ("registry.terraform.io/hashicorp/aws", "hashicorp/aws"),
+            ("registry.opentofu.org/ovh/ovh", "ovh/ovh"),
+            ("aws", "hashicorp/aws"),
+            ("registry.terraform.io/-/aws", "hashicorp/aws"),
+            ("example.com/acme/cloud", "example.com/acme/cloud"),
+            ("terraform.io/builtin/terraform", "terraform.io/builtin/terraform"),
+        ] {
+            assert_eq!(provider_source(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn module_paths_skip_instance_keys() {
+        assert_eq!(module_path("aws_s3_bucket.b"), Vec::<String>::new());
+        assert_eq!(module_path("module.a.aws_s3_bucket.b"), vec!["a"]);
+        assert_eq!(
+            module_path("module.a[\"x.]y\"].module.b[0].aws_s3_bucket.c[\"k\"]"),
+            vec!["a", "b"]
+        );
+    }
+
+    #[test]
+    fn deleted_and_read_changes_are_not_deployments() {
+        let actions = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(deployed_action(&actions(&["delete"])), None);
+        assert_eq!(deployed_action(&actions(&["read"])), None);
+        assert_eq!(deployed_action(&actions(&["forget"])), None);
+        assert_eq!(deployed_action(&actions(&["delete", "create"])), Some(Action::Replace));
+        assert_eq!(deployed_action(&actions(&["no-op"])), Some(Action::NoOp));
+    }
+
+    #[test]
+    fn variable_accessors_index_maps_and_lists() {
+        let value = serde_json::json!({"fr": {"region": "eu-west-3"}, "list": ["a", "b"]});
+        assert_eq!(index_value(&value, "[\"fr\"].region"), Some(serde_json::json!("eu-west-3")));
+        assert_eq!(index_value(&value, "list[1]"), Some(serde_json::json!("b")));
+        assert_eq!(index_value(&value, "missing"), None);
+    }
+}

@@ -1,0 +1,113 @@
+//! souverain: keeps infrastructure inside France.
+//!
+//! One way through: bytes → decoded text → format → [`model::Resource`]s →
+//! locations ([`locate`]) → rules over facts and [`Policy`] →
+//! [`model::Finding`]s → [`Report`] → a renderer in [`report`].
+//!
+//! Built with `default-features = false` the library does no I/O (no files,
+//! network, clock or environment) and compiles to `wasm32-wasip1`; the CLI
+//! reads files and calls [`Engine::scan`] on their bytes.
+//!
+//! ```
+//! let policy = souverain::Policy::embedded().expect("embedded policy");
+//! let engine = souverain::Engine::new(&policy, None).expect("default profile");
+//! let plan = br#"{"format_version":"1.2","resource_changes":[{"address":"aws_s3_bucket.b",
+//!   "mode":"managed","type":"aws_s3_bucket","name":"b",
+//!   "provider_name":"registry.terraform.io/hashicorp/aws",
+//!   "change":{"actions":["create"],"after":{"region":"us-east-1"},"after_unknown":{}}}]}"#;
+//! let file = engine.scan("plan.json", plan);
+//! assert!(file.findings.iter().any(|f| f.rule == "SOV101"));
+//! ```
+
+pub mod input;
+pub mod locate;
+pub mod model;
+pub mod path;
+pub mod policy;
+pub mod report;
+pub mod rules;
+
+pub use policy::{Policy, PolicyError, Profile};
+pub use report::{FileReport, Report};
+
+use model::Finding;
+use policy::ProviderKind;
+use rules::{Context, REGISTRY, Subject};
+
+/// The profile asked for does not exist in the policy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown profile `{name}`; the policy defines: {}", known.join(", "))]
+pub struct UnknownProfile {
+    pub name: String,
+    pub known: Vec<String>,
+}
+
+/// A policy with one of its profiles selected, ready to scan inputs.
+pub struct Engine<'p> {
+    policy: &'p Policy,
+    profile_name: &'p str,
+    profile: &'p Profile,
+}
+
+impl<'p> Engine<'p> {
+    /// Selects `profile`, or the policy's default profile.
+    pub fn new(policy: &'p Policy, profile: Option<&str>) -> Result<Self, UnknownProfile> {
+        let (profile_name, profile) = policy.profile(profile).ok_or_else(|| UnknownProfile {
+            name: profile.unwrap_or(&policy.default_profile).to_string(),
+            known: policy.profiles.keys().cloned().collect(),
+        })?;
+        Ok(Self {
+            policy,
+            profile_name,
+            profile,
+        })
+    }
+
+    pub fn profile_name(&self) -> &str {
+        self.profile_name
+    }
+
+    /// Scans one input. `file` names it in the report; it is never opened.
+    pub fn scan(&self, file: &str, bytes: &[u8]) -> FileReport {
+        match input::parse(file, bytes) {
+            Ok(parsed) => {
+                let findings = self.evaluate(&parsed.resources);
+                FileReport::evaluated(file, &parsed.text, parsed.resources.len(), findings)
+            }
+            Err((text, error)) => FileReport::failed(file, text.as_deref(), error),
+        }
+    }
+
+    /// Runs every rule of the profile over the resources of one input.
+    pub fn evaluate(&self, resources: &[model::Resource]) -> Vec<Finding> {
+        let subjects: Vec<Subject> = resources.iter().map(|r| self.subject(r)).collect();
+        let ctx = Context {
+            policy: self.policy,
+            profile: self.profile,
+            subjects: &subjects,
+        };
+        let mut findings = Vec::new();
+        for subject in &subjects {
+            for rule in REGISTRY {
+                rule.run(subject, &ctx, &mut findings);
+            }
+        }
+        findings
+    }
+
+    fn subject<'a>(&'a self, resource: &'a model::Resource) -> Subject<'a> {
+        let provider = self.policy.provider(&resource.provider);
+        let located = provider.filter(|p| {
+            p.kind == ProviderKind::Cloud
+                && !p
+                    .global_resources
+                    .as_ref()
+                    .is_some_and(|global| global.is_match(&resource.resource_type))
+        });
+        Subject {
+            resource,
+            provider,
+            locations: located.map(|p| locate::locations(resource, p)).unwrap_or_default(),
+        }
+    }
+}

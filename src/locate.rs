@@ -1,0 +1,170 @@
+//! Where a resource is: every location it names, each with its provenance.
+//!
+//! The resource's own attributes come first. When none gives a known
+//! location, the provider configuration it uses does, then the provider's
+//! documented default; failing all, the location is undetermined (a location
+//! with no value), never absent. Replica and replication locations always
+//! count in addition.
+
+use crate::model::{Location, Provenance, ProvenanceKind, Resource};
+use crate::path::{self, Probe};
+use crate::policy::{LocationAttribute, ProviderEntry};
+use serde_json::Value;
+
+pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location> {
+    let applies = |a: &&LocationAttribute| a.types.is_empty() || a.types.iter().any(|t| *t == resource.resource_type);
+    let mut own = Vec::new();
+    let mut replicas = Vec::new();
+    let mut unknown_configured = Vec::new();
+
+    for attribute in provider.resource_locations.iter().filter(applies) {
+        for reading in path::read(&resource.attributes, &resource.unknown, &attribute.path) {
+            let top = reading.path.split(['.', '[']).next().unwrap_or_default();
+            let configured = resource.configured.get(top);
+            let location = match reading.probe {
+                Probe::Set(value) => {
+                    let provenance = configured.cloned().unwrap_or_else(|| {
+                        computed_from_provider(resource, &reading.path)
+                    });
+                    located(value, attribute, reading.path, provenance)
+                }
+                // Unknown because the configuration sets it from something
+                // known only at apply: genuinely undetermined. Unknown and not
+                // configured: the provider computes it from its own region,
+                // which the provider configuration tells.
+                Probe::Unknown => match configured {
+                    Some(provenance) => {
+                        unknown_configured.push(Location {
+                            value: None,
+                            kind: attribute.kind,
+                            attribute: reading.path,
+                            provenance: Provenance::new(
+                                ProvenanceKind::Unknown,
+                                format!("{} (known only after apply)", provenance.detail),
+                            ),
+                        });
+                        continue;
+                    }
+                    None => continue,
+                },
+                Probe::Absent => continue,
+            };
+            if attribute.replica {
+                replicas.push(location);
+            } else {
+                own.push(location);
+            }
+        }
+    }
+
+    if own.is_empty() {
+        own = unknown_configured;
+    }
+    if own.is_empty() {
+        own = from_provider(resource, provider);
+    }
+    if own.is_empty()
+        && let Some(default) = &provider.default_location
+    {
+        own.push(Location {
+            value: Some(default.value.clone()),
+            kind: default.kind,
+            attribute: "(provider default)".into(),
+            provenance: Provenance::new(
+                ProvenanceKind::ProviderDefault,
+                format!("the provider's documented default ({})", default.source),
+            ),
+        });
+    }
+    if own.is_empty() {
+        own.push(Location {
+            value: None,
+            kind: crate::model::LocationKind::Region,
+            attribute: "(none)".into(),
+            provenance: Provenance::new(ProvenanceKind::Unknown, nowhere(resource, provider)),
+        });
+    }
+    own.extend(replicas);
+    dedup(own)
+}
+
+fn from_provider(resource: &Resource, provider: &ProviderEntry) -> Vec<Location> {
+    let settings = &resource.provider_settings;
+    let mut out = Vec::new();
+    for attribute in &provider.provider_locations {
+        for reading in path::read(&settings.values, &settings.unknown, &attribute.path) {
+            let provenance = settings.provenance.get(&reading.path).cloned();
+            match reading.probe {
+                Probe::Set(value) => {
+                    let provenance = provenance
+                        .unwrap_or_else(|| Provenance::new(ProvenanceKind::ProviderBlock, "provider configuration"));
+                    out.push(located(value, attribute, reading.path, provenance));
+                }
+                Probe::Unknown => out.push(Location {
+                    value: None,
+                    kind: attribute.kind,
+                    attribute: reading.path,
+                    provenance: provenance
+                        .unwrap_or_else(|| Provenance::new(ProvenanceKind::Unknown, "provider configuration")),
+                }),
+                Probe::Absent => {}
+            }
+        }
+    }
+    // A known setting makes an unknown alternative irrelevant (e.g. Outscale's
+    // deprecated top-level `region` beside `api.region`).
+    if out.iter().any(|l| l.value.is_some()) {
+        out.retain(|l| l.value.is_some());
+    }
+    out
+}
+
+fn located(value: &Value, attribute: &LocationAttribute, at: String, provenance: Provenance) -> Location {
+    let text = path::scalar_text(value).unwrap_or_else(|| value.to_string());
+    let text = match &attribute.extract {
+        Some(extract) => extract
+            .captures(&text)
+            .and_then(|c| c.get(1))
+            .map_or(text.clone(), |m| m.as_str().to_string()),
+        None => text,
+    };
+    Location {
+        value: Some(text),
+        kind: attribute.kind,
+        attribute: at,
+        provenance,
+    }
+}
+
+/// Provenance of a value the provider filled in itself (AWS v6 `region`).
+fn computed_from_provider(resource: &Resource, at: &str) -> Provenance {
+    match resource.provider_settings.provenance.get(at) {
+        Some(from_provider) => Provenance::new(
+            ProvenanceKind::ProviderBlock,
+            format!("`{at}` not set on the resource; {}", from_provider.detail),
+        ),
+        None => Provenance::new(ProvenanceKind::Literal, format!("`{at}` in the planned values")),
+    }
+}
+
+fn nowhere(resource: &Resource, provider: &ProviderEntry) -> String {
+    let settings_hint = match &resource.provider_settings.key {
+        Some(key) => format!("provider `{key}` sets no location the plan shows"),
+        None => "the plan has no configuration for its provider".into(),
+    };
+    let attributes: Vec<String> = provider.resource_locations.iter().map(|a| a.path.to_string()).collect();
+    if attributes.is_empty() {
+        format!("{settings_hint}; it may come from the environment at apply time")
+    } else {
+        format!(
+            "no location on the resource ({}) and {settings_hint}; it may come from the environment at apply time",
+            attributes.join(", ")
+        )
+    }
+}
+
+fn dedup(mut locations: Vec<Location>) -> Vec<Location> {
+    let mut seen = std::collections::BTreeSet::new();
+    locations.retain(|l| seen.insert((l.value.clone(), l.attribute.clone())));
+    locations
+}

@@ -1,0 +1,198 @@
+//! The `souverain` command: reads files, calls the library, prints a report.
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use souverain::input::{Format, InputError};
+use souverain::rules::{self, REGISTRY};
+use souverain::{Engine, FileReport, Policy, Report};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Keeps infrastructure inside France: rejects non-French regions, unencrypted
+/// storage and non-qualified (SecNumCloud) providers in Terraform plans.
+#[derive(Parser)]
+#[command(name = "souverain", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan Terraform plan JSON files, directories, or `-` for stdin.
+    ///
+    /// Exit status: 0 no failing finding, 1 failing findings, 2 usage error or
+    /// an input that could not be evaluated (the others are still reported).
+    Scan(ScanArgs),
+    /// Show the documentation of a rule, by id (SOV101) or name.
+    Explain { rule: String },
+    /// List the rules.
+    Rules,
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    /// Profile of the policy to apply (strict, france, eea, or one of yours).
+    #[arg(long)]
+    profile: Option<String>,
+    /// A policy file extending or overriding the embedded policy; repeatable.
+    #[arg(long = "policy", value_name = "FILE")]
+    policies: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Explain { rule } => {
+            let Some(rule) = rules::find(&rule) else {
+                let known: Vec<&str> = REGISTRY.iter().map(|r| r.meta.id).collect();
+                anyhow::bail!("unknown rule `{rule}`; rules are {}", known.join(", "));
+            };
+            let meta = rule.meta;
+            print(&format!(
+                "# {} {}\n\ncategory: {} · default severity: {}\n\n{}\n\n{}",
+                meta.id,
+                meta.name,
+                meta.category.as_str(),
+                meta.severity.as_str(),
+                meta.summary,
+                meta.doc
+            ));
+            Ok(0)
+        }
+        Command::Rules => {
+            let mut out = String::new();
+            for rule in REGISTRY {
+                let meta = rule.meta;
+                out.push_str(&format!(
+                    "{}  {:<24} {:<10} {:<6}  {}\n",
+                    meta.id,
+                    meta.name,
+                    meta.category.as_str(),
+                    meta.severity.as_str(),
+                    meta.summary
+                ));
+            }
+            print(&out);
+            Ok(0)
+        }
+    }
+}
+
+fn scan(args: ScanArgs) -> Result<u8> {
+    let mut policy = Policy::embedded().context("the embedded policy is invalid")?;
+    for path in &args.policies {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read policy {name}"))?;
+        if let Err(error) = policy.extend(&name, &text) {
+            for issue in &error.issues {
+                eprintln!("error: {issue}");
+            }
+            anyhow::bail!("{name}: {error}");
+        }
+    }
+    let engine = Engine::new(&policy, args.profile.as_deref())?;
+
+    let mut files = Vec::new();
+    let mut skipped = 0;
+    for path in &args.paths {
+        if path.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            match io::stdin().read_to_end(&mut bytes) {
+                Ok(_) => files.push(engine.scan("<stdin>", &bytes)),
+                Err(e) => files.push(FileReport::unreadable("<stdin>", &e.to_string())),
+            }
+        } else if path.is_dir() {
+            for file in walk(path) {
+                let report = scan_file(&engine, &file);
+                // In a directory, JSON that is not a plan (package.json...)
+                // and formats not supported yet are someone else's files.
+                if matches!(report.error, Some(InputError::NotAPlan(_) | InputError::Unsupported(_))) {
+                    skipped += 1;
+                } else {
+                    files.push(report);
+                }
+            }
+        } else {
+            files.push(scan_file(&engine, path));
+        }
+    }
+    let report = Report {
+        profile: engine.profile_name().to_string(),
+        files,
+    };
+    let rendered = match args.format {
+        OutputFormat::Text => souverain::report::text::render(&report),
+        OutputFormat::Json => souverain::report::json::render(&report),
+        OutputFormat::Sarif => souverain::report::sarif::render(&report),
+    };
+    print(&rendered);
+    if skipped > 0 && matches!(args.format, OutputFormat::Text) {
+        eprintln!("souverain: skipped {skipped} file(s) in directories that are not Terraform plans");
+    }
+    Ok(report.exit_code())
+}
+
+fn scan_file(engine: &Engine, path: &Path) -> FileReport {
+    let name = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => engine.scan(&name, &bytes),
+        Err(e) => FileReport::unreadable(&name, &e.to_string()),
+    }
+}
+
+/// Files under `dir` in a format souverain reads, in a stable order; hidden
+/// directories, `.terraform` caches and dependency folders are not entered.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for path in entries.into_iter().rev() {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if path.is_dir() {
+                if !name.starts_with('.') && name != "node_modules" && name != "target" {
+                    stack.push(path);
+                }
+            } else if Format::from_name(name).is_some() {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Writes to stdout; a closed pipe (`| head`) ends the output quietly.
+fn print(text: &str) {
+    let mut stdout = io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+}

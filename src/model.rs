@@ -1,0 +1,229 @@
+//! The facts the engine reasons about, independent of the input format.
+//!
+//! Input modules turn bytes into [`Resource`]s; rules turn resources into
+//! [`Finding`]s. Nothing here knows about files on disk: positions are byte
+//! offsets into the source text, turned into lines only when rendering.
+
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A byte range in a source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Line starts of a text, to turn byte offsets into 1-based line and column.
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Self { starts }
+    }
+
+    /// 1-based line and column (column counted in bytes) of `offset`.
+    pub fn position(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&start| start <= offset).max(1);
+        let column = offset - self.starts[line - 1] + 1;
+        (line, column)
+    }
+}
+
+/// Where a value came from, so a message can explain itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProvenanceKind {
+    /// Written as a literal on the resource (or planned by Terraform from it).
+    Literal,
+    /// Came from a variable, possibly through module arguments.
+    Variable,
+    /// Came from the provider configuration the resource uses.
+    ProviderBlock,
+    /// The provider's documented default when nothing is configured.
+    ProviderDefault,
+    /// Not known before apply, or not resolvable from the input.
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    pub kind: ProvenanceKind,
+    /// Human-readable chain, e.g. "provider `aws` (module.net), region = var.region = \"eu-west-3\"".
+    pub detail: String,
+}
+
+impl Provenance {
+    pub fn new(kind: ProvenanceKind, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Whether a location attribute names a region, a zone inside a region, or
+/// something the provider calls a location (region, zone or multi-region).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocationKind {
+    Region,
+    Zone,
+    Location,
+}
+
+/// One place a resource lives in (or is replicated to).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// The value as written; `None` when it is not known before apply.
+    pub value: Option<String>,
+    pub kind: LocationKind,
+    /// The attribute path it was read from, e.g. `region`, `replica[0].region_name`.
+    pub attribute: String,
+    pub provenance: Provenance,
+}
+
+/// What Terraform will do with a resource. Deletions and reads are filtered
+/// out by the input module; what is left is deployed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+    Replace,
+    NoOp,
+    /// A plan without `resource_changes` (planned values only).
+    Planned,
+}
+
+/// Settings of the provider configuration a resource uses, resolved as far as
+/// the input allows (constants, variables, module arguments). `values` and
+/// `unknown` mirror a resource's planned values so the same attribute paths
+/// read both.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ProviderSettings {
+    /// The provider configuration key, e.g. `aws.paris` or `module.net:aws`;
+    /// `None` when the input holds no configuration for the resource.
+    pub key: Option<String>,
+    pub values: Value,
+    pub unknown: Value,
+    /// Where each setting came from, by concrete path (`region`, `api[0].region`).
+    pub provenance: BTreeMap<String, Provenance>,
+}
+
+/// A deployable resource, as seen by the rules.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Resource {
+    /// The address in the input, e.g. `module.net.aws_subnet.a[0]`.
+    pub address: String,
+    pub resource_type: String,
+    /// Provider source, normalised: `hashicorp/aws`, `ovh/ovh`.
+    pub provider: String,
+    pub action: Action,
+    /// Planned attribute values (`change.after`).
+    pub attributes: Value,
+    /// Which of them are unknown until apply (`change.after_unknown`).
+    pub unknown: Value,
+    /// Top-level attributes set in the configuration, with where their value came from.
+    pub configured: BTreeMap<String, Provenance>,
+    pub provider_settings: ProviderSettings,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Region,
+    Encryption,
+    Provider,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Region => "region",
+            Category::Encryption => "encryption",
+            Category::Provider => "provider",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// A violation is proven; undetermined means the input does not say, which is
+/// never a silent pass: the profile decides whether it fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Violation,
+    Undetermined,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Violation => "violation",
+            Verdict::Undetermined => "undetermined",
+        }
+    }
+}
+
+/// What a rule says about one resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub name: &'static str,
+    pub category: Category,
+    pub severity: Severity,
+    pub verdict: Verdict,
+    /// Whether this finding fails the run under the active profile.
+    pub failing: bool,
+    pub resource: String,
+    pub resource_type: String,
+    pub message: String,
+    pub help: String,
+    /// The location at fault, for region findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_maps_offsets_to_lines_and_columns() {
+        let index = LineIndex::new("ab\ncd\n\nef");
+        assert_eq!(index.position(0), (1, 1));
+        assert_eq!(index.position(1), (1, 2));
+        assert_eq!(index.position(3), (2, 1));
+        assert_eq!(index.position(6), (3, 1));
+        assert_eq!(index.position(8), (4, 2));
+    }
+}

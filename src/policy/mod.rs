@@ -1,0 +1,552 @@
+//! Policy data: where each provider puts locations and which are French,
+//! which offers are qualified, which resource types must be encrypted and how
+//! to tell, and the profiles that decide what fails.
+//!
+//! The data lives in `policies/*.yaml`, is embedded in the binary and is
+//! validated against `policies/schema.json`; a user file with the same shape
+//! extends or overrides it entry by entry (providers by source, encryption
+//! rules by resource type, offers by id, profiles by name).
+
+mod yaml;
+
+use crate::model::{Category, LocationKind};
+use crate::path::{AttrPath, PathError};
+use regex::Regex;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+/// The embedded policy files, in load order.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("policies/providers.yaml", include_str!("../../policies/providers.yaml")),
+    ("policies/qualified.yaml", include_str!("../../policies/qualified.yaml")),
+    ("policies/encryption.yaml", include_str!("../../policies/encryption.yaml")),
+    ("policies/profiles.yaml", include_str!("../../policies/profiles.yaml")),
+];
+
+/// The JSON Schema every policy file must satisfy.
+pub const SCHEMA: &str = include_str!("../../policies/schema.json");
+
+/// One problem in a policy file, with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyIssue {
+    pub file: String,
+    pub line: Option<usize>,
+    /// JSON pointer of the offending node, e.g. `/providers/hashicorp~1aws/locations/0`.
+    pub pointer: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for PolicyIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.message)?,
+            None => write!(f, "{}: {}", self.file, self.message)?,
+        }
+        if !self.pointer.is_empty() {
+            write!(f, " (at {})", self.pointer)?;
+        }
+        Ok(())
+    }
+}
+
+/// A policy could not be loaded; every problem found is listed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid policy: {} problem(s)", issues.len())]
+pub struct PolicyError {
+    pub issues: Vec<PolicyIssue>,
+}
+
+/// How trustworthy a fact is, as tagged in the research behind it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// Read in the vendor's or authority's own source.
+    Verified,
+    /// From third-party material.
+    ThirdParty,
+    /// Inferred or from memory; to be reviewed.
+    Uncertain,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    /// Deploys into a cloud: located, encrypted, qualified or not.
+    Cloud,
+    /// Deploys nothing anywhere (null, random, tls...) or deploys into
+    /// something declared elsewhere (kubernetes, helm): no rule applies.
+    NotInfrastructure,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Normalize {
+    /// Case-insensitive ids (AWS, Google incl. GCS upper case, OVH).
+    Lowercase,
+    /// Azure: "France Central" == "francecentral".
+    LowercaseNoSpaces,
+}
+
+impl Normalize {
+    pub fn apply(self, value: &str) -> String {
+        let lower = value.trim().to_lowercase();
+        match self {
+            Normalize::Lowercase => lower,
+            Normalize::LowercaseNoSpaces => lower.chars().filter(|c| !c.is_whitespace()).collect(),
+        }
+    }
+}
+
+/// Where a resource (or its provider configuration) states a location.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocationAttribute {
+    #[serde(deserialize_with = "de_path")]
+    pub path: AttrPath,
+    pub kind: LocationKind,
+    /// Only for these resource types (all when empty).
+    #[serde(default)]
+    pub types: Vec<String>,
+    /// A further location (replica, backup, replication destination): it
+    /// counts in addition to where the resource itself is.
+    #[serde(default)]
+    pub replica: bool,
+    /// A regex whose first group extracts the location from the value
+    /// (e.g. the region inside an endpoint URL).
+    #[serde(default, deserialize_with = "de_opt_regex")]
+    pub extract: Option<Regex>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultLocation {
+    pub value: String,
+    pub kind: LocationKind,
+    pub source: String,
+    pub confidence: Confidence,
+}
+
+/// A location id of a provider, with its country and its zones.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocationEntry {
+    pub id: String,
+    /// ISO 3166-1 alpha-2, or `EU` for multi-country locations.
+    pub country: String,
+    pub name: String,
+    /// Other ids that resolve to this location: its zones, sub-regions or
+    /// alternative spellings (anchored regex, matched after normalisation).
+    #[serde(default, deserialize_with = "de_opt_regex")]
+    pub matches: Option<Regex>,
+    pub confidence: Confidence,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderEntry {
+    pub name: String,
+    pub kind: ProviderKind,
+    /// Other sources that share this entry (e.g. `hashicorp/google-beta`).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default = "default_normalize")]
+    pub normalize: Normalize,
+    #[serde(default)]
+    pub resource_locations: Vec<LocationAttribute>,
+    #[serde(default)]
+    pub provider_locations: Vec<LocationAttribute>,
+    pub default_location: Option<DefaultLocation>,
+    /// Resource types that have no location (global services).
+    #[serde(default, deserialize_with = "de_opt_regex")]
+    pub global_resources: Option<Regex>,
+    #[serde(default)]
+    pub locations: Vec<LocationEntry>,
+    pub note: Option<String>,
+}
+
+fn default_normalize() -> Normalize {
+    Normalize::Lowercase
+}
+
+impl ProviderEntry {
+    /// The catalogue entry a location value names, by id or by zone.
+    pub fn find_location(&self, value: &str) -> Option<&LocationEntry> {
+        let wanted = self.normalize.apply(value);
+        self.locations
+            .iter()
+            .find(|l| self.normalize.apply(&l.id) == wanted)
+            .or_else(|| {
+                self.locations
+                    .iter()
+                    .find(|l| l.matches.as_ref().is_some_and(|m| m.is_match(&wanted)))
+            })
+    }
+
+    /// Location ids in `country`, for help texts.
+    pub fn locations_in<'a>(&'a self, countries: &'a BTreeSet<String>) -> impl Iterator<Item = &'a LocationEntry> {
+        self.locations.iter().filter(|l| countries.contains(&l.country))
+    }
+}
+
+/// A qualified offer: a provider used in given locations (and with given
+/// provider settings), with the evidence for its qualification.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualifiedOffer {
+    pub name: String,
+    pub providers: Vec<String>,
+    /// Location ids (of the provider's catalogue) the offer covers; every
+    /// location of a resource must be one of them. Empty: any location.
+    #[serde(default)]
+    pub locations: Vec<String>,
+    /// Provider settings that select the offer, e.g. `universe_domain: s3nsapis.fr`.
+    #[serde(default)]
+    pub provider_settings: BTreeMap<String, String>,
+    pub qualification: String,
+    pub since: Option<String>,
+    pub source: String,
+    pub verified_on: String,
+    pub confidence: Confidence,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EncryptionOutcome {
+    Encrypted,
+    Unencrypted,
+    Undetermined,
+}
+
+/// How one attribute says "encrypted".
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncryptionCheck {
+    #[serde(deserialize_with = "de_path")]
+    pub path: AttrPath,
+    /// Encrypted when the value (as text, case-insensitive) is one of these.
+    #[serde(default)]
+    pub equals: Vec<String>,
+    /// Encrypted when the value matches.
+    #[serde(default, deserialize_with = "de_opt_regex")]
+    pub matches: Option<Regex>,
+    /// Encrypted when the value is set at all (e.g. a key id).
+    #[serde(default)]
+    pub set: bool,
+}
+
+impl EncryptionCheck {
+    pub fn accepts(&self, value: &serde_json::Value) -> bool {
+        if self.set {
+            return !value.is_null();
+        }
+        let Some(text) = crate::path::scalar_text(value) else {
+            return false;
+        };
+        self.equals.iter().any(|e| e.eq_ignore_ascii_case(&text))
+            || self.matches.as_ref().is_some_and(|m| m.is_match(&text))
+    }
+}
+
+/// An account-wide setting that encrypts by default, e.g.
+/// `aws_ebs_encryption_by_default { enabled = true }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountDefault {
+    pub resource: String,
+    #[serde(deserialize_with = "de_path")]
+    pub path: AttrPath,
+    pub equals: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncryptionRule {
+    /// Encrypted when any check passes; no checks: encrypted by the platform.
+    #[serde(default)]
+    pub checks: Vec<EncryptionCheck>,
+    /// What an attribute left unset means.
+    pub absent: EncryptionOutcome,
+    /// What an attribute known only after apply means.
+    pub unknown: EncryptionOutcome,
+    pub account_default: Option<AccountDefault>,
+    pub confidence: Confidence,
+    pub source: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UndeterminedIs {
+    Fail,
+    Warn,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub description: String,
+    /// Countries (ISO 3166-1 alpha-2) where resources may be.
+    pub allowed_countries: BTreeSet<String>,
+    /// Rule families that apply.
+    pub families: BTreeSet<Category>,
+    pub undetermined: UndeterminedIs,
+}
+
+/// One policy file as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    #[serde(default)]
+    providers: BTreeMap<String, ProviderEntry>,
+    #[serde(default)]
+    qualified_offers: BTreeMap<String, QualifiedOffer>,
+    #[serde(default)]
+    encryption: BTreeMap<String, EncryptionRule>,
+    #[serde(default)]
+    profiles: BTreeMap<String, Profile>,
+    default_profile: Option<String>,
+}
+
+/// The merged policy data.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    providers: BTreeMap<String, ProviderEntry>,
+    pub qualified_offers: BTreeMap<String, QualifiedOffer>,
+    pub encryption: BTreeMap<String, EncryptionRule>,
+    pub profiles: BTreeMap<String, Profile>,
+    pub default_profile: String,
+}
+
+impl Policy {
+    /// The embedded default policy.
+    pub fn embedded() -> Result<Policy, PolicyError> {
+        let mut policy = Policy::default();
+        for (name, text) in EMBEDDED {
+            policy.extend(name, text)?;
+        }
+        policy.check_complete("embedded policy")?;
+        Ok(policy)
+    }
+
+    /// The embedded policy, parsed once per process. It is validated by a
+    /// test, so failing here means a broken build.
+    pub fn shared_default() -> Result<&'static Policy, PolicyError> {
+        static DEFAULT: OnceLock<Result<Policy, PolicyError>> = OnceLock::new();
+        DEFAULT.get_or_init(Policy::embedded).as_ref().map_err(Clone::clone)
+    }
+
+    /// Adds a policy file on top: its entries replace same-named ones.
+    pub fn extend(&mut self, file: &str, text: &str) -> Result<(), PolicyError> {
+        let parsed = parse_file(file, text)?;
+        self.providers.extend(parsed.providers);
+        self.qualified_offers.extend(parsed.qualified_offers);
+        self.encryption.extend(parsed.encryption);
+        self.profiles.extend(parsed.profiles);
+        if let Some(default) = parsed.default_profile {
+            self.default_profile = default;
+        }
+        self.check_complete(file)
+    }
+
+    fn check_complete(&self, file: &str) -> Result<(), PolicyError> {
+        if self.default_profile.is_empty() || self.profiles.contains_key(&self.default_profile) {
+            return Ok(());
+        }
+        Err(PolicyError {
+            issues: vec![PolicyIssue {
+                file: file.to_string(),
+                line: None,
+                pointer: "/default_profile".into(),
+                message: format!("default profile `{}` is not defined", self.default_profile),
+            }],
+        })
+    }
+
+    pub fn profile(&self, name: Option<&str>) -> Option<(&str, &Profile)> {
+        let name = name.unwrap_or(&self.default_profile);
+        self.profiles.get_key_value(name).map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The catalogue entry for a provider source, by source or alias.
+    pub fn provider(&self, source: &str) -> Option<&ProviderEntry> {
+        self.providers.get(source).or_else(|| {
+            self.providers
+                .values()
+                .find(|p| p.aliases.iter().any(|a| a == source))
+        })
+    }
+
+    /// The catalogued source for a provider type name (`aws`), used for
+    /// plans from Terraform 0.12 that do not record namespaces. Only an
+    /// unambiguous match counts.
+    pub fn source_for_type(&self, type_name: &str) -> Option<&str> {
+        let mut matches = self
+            .providers
+            .keys()
+            .filter(|source| source.rsplit('/').next() == Some(type_name));
+        match (matches.next(), matches.next()) {
+            (Some(only), None) => Some(only.as_str()),
+            _ => None,
+        }
+    }
+}
+
+fn parse_file(file: &str, text: &str) -> Result<PolicyFile, PolicyError> {
+    let issue = |line, pointer: &str, message: String| PolicyIssue {
+        file: file.to_string(),
+        line,
+        pointer: pointer.to_string(),
+        message,
+    };
+    let doc = yaml::parse(text).map_err(|e| PolicyError {
+        issues: vec![issue(e.line, "", e.message)],
+    })?;
+    let validator = schema_validator().map_err(|message| PolicyError {
+        issues: vec![issue(None, "", message)],
+    })?;
+    let mut issues: Vec<PolicyIssue> = validator
+        .iter_errors(&doc.value)
+        .map(|e| {
+            let pointer = e.instance_path().to_string();
+            issue(doc.line_of(&pointer), &pointer, e.to_string())
+        })
+        .collect();
+    if !issues.is_empty() {
+        issues.sort_by_key(|i| i.line);
+        return Err(PolicyError { issues });
+    }
+    // The schema has checked the shape; what is left are values the schema
+    // cannot judge (regexes, paths), reported with their position too.
+    serde_path_to_error::deserialize(&doc.value).map_err(|e| {
+        let pointer = json_pointer(e.path());
+        let message = e.into_inner().to_string();
+        PolicyError {
+            issues: vec![issue(doc.line_of(&pointer), &pointer, message)],
+        }
+    })
+}
+
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => {
+                pointer.push('/');
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+fn schema_validator() -> Result<&'static jsonschema::Validator, String> {
+    static VALIDATOR: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
+    VALIDATOR
+        .get_or_init(|| {
+            let schema: serde_json::Value =
+                serde_json::from_str(SCHEMA).map_err(|e| format!("policy schema is not JSON: {e}"))?;
+            jsonschema::validator_for(&schema).map_err(|e| format!("policy schema is invalid: {e}"))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+fn de_path<'de, D: serde::Deserializer<'de>>(d: D) -> Result<AttrPath, D::Error> {
+    let text = String::deserialize(d)?;
+    AttrPath::parse(&text).map_err(|e: PathError| serde::de::Error::custom(e))
+}
+
+fn de_opt_regex<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Regex>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    // Anchor the whole value: a location pattern that matched a substring
+    // would accept `xeu-west-3a`.
+    Regex::new(&format!("^(?:{text})$"))
+        .map(Some)
+        .map_err(|e| serde::de::Error::custom(format!("invalid regex `{text}`: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_policy_is_valid_and_complete() {
+        let policy = Policy::embedded().expect("embedded policy must validate");
+        let (name, strict) = policy.profile(None).expect("default profile");
+        assert_eq!(name, "strict");
+        assert!(strict.allowed_countries.contains("FR"));
+        assert_eq!(strict.families.len(), 3);
+        assert!(policy.profile(Some("eea")).is_some());
+    }
+
+    #[test]
+    fn every_embedded_fact_carries_a_source() {
+        let policy = Policy::embedded().expect("valid");
+        for (source, provider) in &policy.providers {
+            for location in &provider.locations {
+                assert!(!location.source.trim().is_empty(), "{source} {} has no source", location.id);
+            }
+        }
+        for (id, offer) in &policy.qualified_offers {
+            assert!(!offer.source.is_empty() && !offer.verified_on.is_empty(), "{id}");
+        }
+    }
+
+    #[test]
+    fn french_locations_resolve_by_id_and_zone_with_normalisation() {
+        let policy = Policy::embedded().expect("valid");
+        let aws = policy.provider("hashicorp/aws").expect("aws");
+        assert_eq!(aws.find_location("eu-west-3").map(|l| l.country.as_str()), Some("FR"));
+        assert_eq!(aws.find_location("eu-west-3b").map(|l| l.id.as_str()), Some("eu-west-3"));
+        assert_eq!(aws.find_location("euw3-az2").map(|l| l.id.as_str()), Some("eu-west-3"));
+        assert!(aws.find_location("xeu-west-3a").is_none());
+        let azure = policy.provider("hashicorp/azurerm").expect("azurerm");
+        assert_eq!(azure.find_location("France Central").map(|l| l.id.as_str()), Some("francecentral"));
+        let google = policy.provider("hashicorp/google-beta").expect("google-beta is an alias");
+        assert_eq!(google.find_location("EUROPE-WEST9").map(|l| l.country.as_str()), Some("FR"));
+        assert_ne!(google.find_location("EU").map(|l| l.country.as_str()), Some("FR"));
+    }
+
+    #[test]
+    fn invalid_policy_reports_every_problem_with_its_line() {
+        let text = "providers:\n  acme/cloud:\n    name: Acme\n    kind: cloudy\n    locations:\n      - id: par\n        country: France\n        name: Paris\n        confidence: verified\n        source: x\nprofiles:\n  p:\n    description: d\n    allowed_countries: [FR]\n    families: [region]\n    undetermined: maybe\n";
+        let err = parse_file("user.yaml", text).err().expect("invalid");
+        let lines: Vec<_> = err.issues.iter().map(|i| i.line).collect();
+        assert!(err.issues.len() >= 3, "{:#?}", err.issues);
+        assert!(lines.contains(&Some(4)), "kind: cloudy at line 4: {:#?}", err.issues);
+        assert!(lines.contains(&Some(7)), "country: France at line 7: {:#?}", err.issues);
+        assert!(lines.contains(&Some(16)), "undetermined: maybe at line 16: {:#?}", err.issues);
+    }
+
+    #[test]
+    fn invalid_regex_is_reported() {
+        let text = "providers:\n  acme/cloud:\n    name: Acme\n    kind: cloud\n    global_resources: '('\n";
+        let err = parse_file("user.yaml", text).err().expect("invalid regex");
+        assert!(err.issues[0].message.contains("invalid regex"), "{:?}", err.issues);
+    }
+
+    #[test]
+    fn user_file_overrides_and_extends() {
+        let mut policy = Policy::embedded().expect("valid");
+        let text = "profiles:\n  mine:\n    description: FR and BE\n    allowed_countries: [FR, BE]\n    families: [region]\n    undetermined: warn\ndefault_profile: mine\n";
+        policy.extend("user.yaml", text).expect("valid user policy");
+        let (name, profile) = policy.profile(None).expect("profile");
+        assert_eq!(name, "mine");
+        assert!(profile.allowed_countries.contains("BE"));
+        assert!(policy.profile(Some("strict")).is_some(), "embedded profiles stay");
+    }
+
+    #[test]
+    fn unknown_default_profile_is_an_error() {
+        let mut policy = Policy::embedded().expect("valid");
+        let err = policy.extend("user.yaml", "default_profile: nope\n").err().expect("error");
+        assert!(err.issues[0].message.contains("`nope`"));
+    }
+}

@@ -1,0 +1,93 @@
+//! SARIF 2.1.0 for code-scanning services, with rule metadata from the registry.
+
+use super::Report;
+use crate::rules::REGISTRY;
+use serde_json::{Value, json};
+
+pub fn render(report: &Report) -> String {
+    let rules: Vec<Value> = REGISTRY
+        .iter()
+        .map(|rule| {
+            let meta = rule.meta;
+            json!({
+                "id": meta.id,
+                "name": meta.name,
+                "shortDescription": {"text": meta.summary},
+                "fullDescription": {"text": meta.summary},
+                "help": {"text": meta.summary, "markdown": meta.doc},
+                "defaultConfiguration": {"level": "error"},
+                "properties": {"category": meta.category.as_str(), "severity": meta.severity.as_str()}
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    let mut notifications = Vec::new();
+    for file in &report.files {
+        if let Some(error) = &file.error {
+            let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": file.file}}});
+            if let Some((line, column)) = file.error_position() {
+                location["physicalLocation"]["region"] = json!({"startLine": line, "startColumn": column});
+            }
+            notifications.push(json!({
+                "level": "error",
+                "message": {"text": error.to_string()},
+                "locations": [location]
+            }));
+        }
+        for finding in &file.findings {
+            let (line, column) = file.position(finding.span.start);
+            let index = REGISTRY.iter().position(|r| r.meta.id == finding.rule).unwrap_or(0);
+            let attribute = finding.location.as_ref().map(|l| l.attribute.as_str()).unwrap_or("");
+            results.push(json!({
+                "ruleId": finding.rule,
+                "ruleIndex": index,
+                "level": if finding.failing { "error" } else { "warning" },
+                "message": {"text": format!("{} Help: {}", finding.message, finding.help)},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": file.file},
+                        "region": {"startLine": line, "startColumn": column}
+                    },
+                    "logicalLocations": [{"fullyQualifiedName": finding.resource, "kind": "resource"}]
+                }],
+                "partialFingerprints": {
+                    "souverain/v1": fingerprint(&[finding.rule, &finding.resource, attribute])
+                },
+                "properties": {"verdict": finding.verdict.as_str(), "category": finding.category.as_str()}
+            }));
+        }
+    }
+    let sarif = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "souverain",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/souverain/souverain",
+                "rules": rules
+            }},
+            "invocations": [{
+                "executionSuccessful": report.summary().errors == 0,
+                "toolExecutionNotifications": notifications
+            }],
+            "results": results
+        }]
+    });
+    let mut out = serde_json::to_string_pretty(&sarif).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// FNV-1a of the parts: stable across runs and line moves, so code scanning
+/// tracks a finding on a resource as the same finding.
+fn fingerprint(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}

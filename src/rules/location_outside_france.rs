@@ -1,0 +1,132 @@
+//! SOV101 `location-outside-france`.
+
+use super::{Context, Draft, RuleMeta, Subject, allowed_label};
+use crate::model::{Category, Location, ProvenanceKind, Severity, Verdict};
+use crate::policy::ProviderEntry;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "SOV101",
+    name: "location-outside-france",
+    category: Category::Region,
+    severity: Severity::High,
+    summary: "A resource is (or may be) located outside France.",
+    doc: r#"## What it does
+Finds every location a resource names — its region or zone, the region of the provider
+configuration it uses (through modules, aliases and variables), replicas and replication
+destinations — and checks each against the policy's catalogue of locations. A location in a
+country the profile does not allow is a **violation**. A location that cannot be known before
+apply (a region computed from another resource, a provider region set only through the
+environment) is **undetermined**, never a pass.
+
+## Why it matters
+French public bodies must keep their data on French soil: the State doctrine "cloud au centre"
+(circulaire n°6404/SG of 31 May 2023), article 31 of the SREN law (loi n° 2024-449) and
+SecNumCloud 3.2 (data stored and processed in the EU, under EU law) all start from where data
+physically is. GDPR transfers outside the EU need a legal basis the CNIL checks. A bucket in
+`us-east-1` or a multi-region `EU` bucket is outside France.
+
+## Example
+```hcl
+provider "aws" {
+  region = "us-east-1"
+}
+resource "aws_s3_bucket" "data" {
+  bucket = "data"
+}
+```
+
+## Use instead
+```hcl
+provider "aws" {
+  region = "eu-west-3" # Europe (Paris)
+}
+```
+French locations per provider are in `policies/providers.yaml`: `eu-west-3` (AWS),
+`francecentral` (Azure), `europe-west9` (Google), `u-france-east1` (S3NS), `GRA`/`SBG`/`RBX`/
+`EU-WEST-PAR` (OVHcloud), `fr-par` (Scaleway), `eu-west-2`/`cloudgouv-eu-west-1` (Outscale),
+`eu-paris-1`/`eu-marseille-1` (OCI), `eu-west-0` (Flexible Engine).
+
+## Configuration
+- `profiles.<name>.allowed_countries`: where resources may be (`[FR]` in `strict`; EEA countries in `eea`).
+- `profiles.<name>.undetermined`: `fail` (default) or `warn` for locations unknown before apply.
+- `providers.<source>`: add a provider, its location attributes and locations with their country.
+"#,
+};
+
+pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
+    let resource = subject.resource;
+    let Some(provider) = subject.provider else {
+        out.push(Draft {
+            verdict: Verdict::Undetermined,
+            message: format!(
+                "{} uses provider `{}`, which the location catalogue does not know",
+                resource.address, resource.provider
+            ),
+            help: format!(
+                "add `{}` with its location attributes and locations to a policy file (`--policy`), \
+                 or mark it `kind: not_infrastructure` if it deploys nothing",
+                resource.provider
+            ),
+            location: None,
+        });
+        return;
+    };
+    let allowed = allowed_label(ctx.profile);
+    for location in &subject.locations {
+        let Some(value) = &location.value else {
+            out.push(Draft {
+                verdict: Verdict::Undetermined,
+                message: format!(
+                    "{} has an undetermined location: {}",
+                    resource.address, location.provenance.detail
+                ),
+                help: format!(
+                    "set the location explicitly so it is known at plan time: {}",
+                    suggestion(provider, location, ctx)
+                ),
+                location: Some(location.clone()),
+            });
+            continue;
+        };
+        let (is_allowed, described) = match provider.find_location(value) {
+            Some(entry) => (
+                ctx.profile.allowed_countries.contains(&entry.country),
+                format!("`{value}` ({}, {})", entry.name, entry.country),
+            ),
+            None => (false, format!("`{value}`, not a known location of {}", provider.name)),
+        };
+        if is_allowed {
+            continue;
+        }
+        out.push(Draft {
+            verdict: Verdict::Violation,
+            message: format!(
+                "{} is in {described}, outside {allowed} (from {})",
+                resource.address, location.provenance.detail
+            ),
+            help: suggestion(provider, location, ctx),
+            location: Some(location.clone()),
+        });
+    }
+}
+
+fn suggestion(provider: &ProviderEntry, location: &Location, ctx: &Context) -> String {
+    let choices: Vec<String> = provider
+        .locations_in(&ctx.profile.allowed_countries)
+        .map(|l| format!("`{}` ({})", l.id, l.name))
+        .collect();
+    let where_ = match location.provenance.kind {
+        ProvenanceKind::ProviderBlock | ProvenanceKind::ProviderDefault => "in the provider configuration".to_string(),
+        ProvenanceKind::Unknown if location.attribute == "(none)" => "on the provider or the resource".to_string(),
+        _ => format!("in `{}`", location.attribute),
+    };
+    if choices.is_empty() {
+        format!(
+            "{} has no location in {}: move the resource to a provider that has one",
+            provider.name,
+            allowed_label(ctx.profile)
+        )
+    } else {
+        format!("use {} {where_}", choices.join(" or "))
+    }
+}

@@ -1,0 +1,115 @@
+//! The rules and their registry. One file per rule: its metadata, its
+//! documentation (rendered by `souverain explain` and into docs/rules.md) and
+//! its check. Rules read facts and policy; they never parse input.
+
+mod location_outside_france;
+mod provider_not_qualified;
+mod storage_unencrypted;
+
+use crate::model::{Category, Finding, Location, Resource, Severity, Verdict};
+use crate::policy::{Policy, Profile, ProviderEntry, UndeterminedIs};
+
+/// What the registry knows of a rule.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable id, never reused.
+    pub id: &'static str,
+    /// Kebab-case name of the bad pattern.
+    pub name: &'static str,
+    pub category: Category,
+    pub severity: Severity,
+    /// One line.
+    pub summary: &'static str,
+    /// Markdown: What it does / Why it matters / Example / Use instead / Configuration.
+    pub doc: &'static str,
+}
+
+/// A resource with what the engine worked out about it.
+pub struct Subject<'a> {
+    pub resource: &'a Resource,
+    /// The provider's catalogue entry, if the policy knows the provider.
+    pub provider: Option<&'a ProviderEntry>,
+    /// Where it is; empty when the provider deploys nothing anywhere or the
+    /// resource type is a global service.
+    pub locations: Vec<Location>,
+}
+
+/// What rules may read besides the subject.
+pub struct Context<'a> {
+    pub policy: &'a Policy,
+    pub profile: &'a Profile,
+    /// Every resource of the same input, for account-wide settings.
+    pub subjects: &'a [Subject<'a>],
+}
+
+type Check = fn(&Subject, &Context, &mut Vec<Draft>);
+
+/// A finding before the registry stamps it with the rule's metadata.
+pub struct Draft {
+    pub verdict: Verdict,
+    pub message: String,
+    pub help: String,
+    pub location: Option<Location>,
+}
+
+pub struct Rule {
+    pub meta: &'static RuleMeta,
+    check: Check,
+}
+
+/// Every rule, in id order.
+pub static REGISTRY: &[Rule] = &[
+    Rule {
+        meta: &location_outside_france::META,
+        check: location_outside_france::check,
+    },
+    Rule {
+        meta: &storage_unencrypted::META,
+        check: storage_unencrypted::check,
+    },
+    Rule {
+        meta: &provider_not_qualified::META,
+        check: provider_not_qualified::check,
+    },
+];
+
+/// A rule by id (`SOV101`) or name (`location-outside-france`).
+pub fn find(key: &str) -> Option<&'static Rule> {
+    REGISTRY
+        .iter()
+        .find(|r| r.meta.id.eq_ignore_ascii_case(key) || r.meta.name == key)
+}
+
+impl Rule {
+    pub fn run(&self, subject: &Subject, ctx: &Context, out: &mut Vec<Finding>) {
+        if !ctx.profile.families.contains(&self.meta.category) {
+            return;
+        }
+        let mut drafts = Vec::new();
+        (self.check)(subject, ctx, &mut drafts);
+        out.extend(drafts.into_iter().map(|d| Finding {
+            rule: self.meta.id,
+            name: self.meta.name,
+            category: self.meta.category,
+            severity: self.meta.severity,
+            verdict: d.verdict,
+            failing: d.verdict == Verdict::Violation || ctx.profile.undetermined == UndeterminedIs::Fail,
+            resource: subject.resource.address.clone(),
+            resource_type: subject.resource.resource_type.clone(),
+            message: d.message,
+            help: d.help,
+            location: d.location,
+            span: subject.resource.span,
+        }));
+    }
+}
+
+/// "France" for the strict profiles, the country list otherwise.
+pub fn allowed_label(profile: &Profile) -> String {
+    let countries: Vec<&str> = profile.allowed_countries.iter().map(String::as_str).collect();
+    if countries == ["FR"] {
+        "France".into()
+    } else {
+        format!("the allowed countries ({})", countries.join(", "))
+    }
+}

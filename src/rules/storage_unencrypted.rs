@@ -1,0 +1,169 @@
+//! SOV201 `storage-unencrypted`.
+
+use super::{Context, Draft, RuleMeta, Subject};
+use crate::model::{Category, Severity, Verdict};
+use crate::path::{self, Probe};
+use crate::policy::{EncryptionOutcome, EncryptionRule};
+
+pub static META: RuleMeta = RuleMeta {
+    id: "SOV201",
+    name: "storage-unencrypted",
+    category: Category::Encryption,
+    severity: Severity::High,
+    summary: "A volume, bucket or database is (or may be) stored unencrypted.",
+    doc: r#"## What it does
+For each resource type the policy lists (`policies/encryption.yaml`), reads the attributes that
+say whether data is encrypted at rest. It knows platform defaults (Azure and Google always
+encrypt; S3 encrypts new objects since 2023-01-05), the difference between an unset attribute
+(`null` in the plan) and one known only after apply, string booleans (`"true"`), and
+account-wide defaults: an EBS volume whose `encrypted` is unknown is encrypted when an
+`aws_ebs_encryption_by_default { enabled = true }` for the same region is in the same plan.
+An explicit opt-out is a **violation**; what the plan cannot tell is **undetermined**.
+Resource types the policy does not list are not guessed at.
+
+## Why it matters
+SecNumCloud 3.2 (chapter 10, cryptography) and ANSSI's hygiene guide require data at rest to be
+encrypted; GDPR article 32 names encryption as an appropriate measure, and the CNIL expects it
+for personal data in the cloud. An unencrypted volume leaks with every snapshot, backup and
+decommissioned disk.
+
+## Example
+```hcl
+resource "aws_db_instance" "main" {
+  engine            = "postgres"
+  storage_encrypted = false
+}
+```
+
+## Use instead
+```hcl
+resource "aws_db_instance" "main" {
+  engine            = "postgres"
+  storage_encrypted = true
+  kms_key_id        = aws_kms_key.db.arn # a key you control
+}
+```
+
+## Configuration
+- `encryption.<resource_type>`: `checks` (attribute `path` with `equals`, `matches` or `set`),
+  `absent` and `unknown` outcomes, and an optional `account_default`.
+- `profiles.<name>.undetermined`: `fail` (default) or `warn`.
+"#,
+};
+
+pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
+    let resource = subject.resource;
+    let Some(rule) = ctx.policy.encryption.get(&resource.resource_type) else {
+        return;
+    };
+    let (outcome, detail) = evaluate(rule, subject, ctx);
+    let verdict = match outcome {
+        EncryptionOutcome::Encrypted => return,
+        EncryptionOutcome::Unencrypted => Verdict::Violation,
+        EncryptionOutcome::Undetermined => Verdict::Undetermined,
+    };
+    let fix: Vec<String> = rule
+        .checks
+        .iter()
+        .map(|c| match (c.equals.first(), &c.matches) {
+            (Some(value), _) => format!("`{} = {value}`", c.path),
+            (None, Some(pattern)) => format!("`{}` matching `{}`", c.path, pattern.as_str()),
+            (None, None) => format!("`{}`", c.path),
+        })
+        .collect();
+    let mut help = format!("set {}", fix.join(" or "));
+    if let Some(default) = &rule.account_default {
+        help.push_str(&format!(
+            ", or enable `{}` ({} = {}) in the same region",
+            default.resource,
+            default.path,
+            default.equals.join("|")
+        ));
+    }
+    if let Some(note) = &rule.note {
+        help.push_str(&format!(". {note}"));
+    }
+    let message = match verdict {
+        Verdict::Violation => format!("{} is not encrypted at rest: {detail}", resource.address),
+        Verdict::Undetermined => format!("{} may not be encrypted at rest: {detail}", resource.address),
+    };
+    out.push(Draft {
+        verdict,
+        message,
+        help,
+        location: None,
+    });
+}
+
+/// Encrypted if any check passes; otherwise undetermined if any check could
+/// still pass; otherwise unencrypted. Within a check every reading (every
+/// block of a list) must pass.
+fn evaluate(rule: &EncryptionRule, subject: &Subject, ctx: &Context) -> (EncryptionOutcome, String) {
+    let resource = subject.resource;
+    if rule.checks.is_empty() {
+        return (rule.absent, "encrypted by the platform".into());
+    }
+    let mut outcomes = Vec::new();
+    let mut explicit_opt_out = false;
+    for check in &rule.checks {
+        let mut failed = None;
+        let mut unknown = None;
+        let mut absent = None;
+        for reading in path::read(&resource.attributes, &resource.unknown, &check.path) {
+            match reading.probe {
+                Probe::Set(value) if check.accepts(value) => {}
+                Probe::Set(value) => failed = failed.or(Some(format!("`{}` is {value}", reading.path))),
+                Probe::Unknown => unknown = unknown.or(Some(format!("`{}` is known only after apply", reading.path))),
+                Probe::Absent => absent = absent.or(Some(format!("`{}` is not set", reading.path))),
+            }
+        }
+        explicit_opt_out |= failed.is_some();
+        outcomes.push(match (failed, unknown, absent) {
+            (Some(detail), _, _) => (EncryptionOutcome::Unencrypted, detail),
+            (None, Some(detail), _) => (rule.unknown, detail),
+            (None, None, Some(detail)) => (rule.absent, detail),
+            (None, None, None) => (EncryptionOutcome::Encrypted, format!("`{}` is set", check.path)),
+        });
+    }
+    let pick = |wanted| outcomes.iter().find(|(o, _)| *o == wanted).cloned();
+    let decided = pick(EncryptionOutcome::Encrypted)
+        .or_else(|| pick(EncryptionOutcome::Undetermined))
+        .or_else(|| pick(EncryptionOutcome::Unencrypted));
+    let Some((outcome, detail)) = decided else {
+        return (EncryptionOutcome::Undetermined, "no check could be read".into());
+    };
+    // An account-wide default settles what the resource leaves open, never
+    // an explicit opt-out.
+    if outcome != EncryptionOutcome::Encrypted
+        && !explicit_opt_out
+        && let Some(default) = &rule.account_default
+        && let Some(by_default) = account_default_on(default, subject, ctx)
+    {
+        return (EncryptionOutcome::Encrypted, by_default);
+    }
+    (outcome, detail)
+}
+
+/// The address of a resource enabling the account default in the same
+/// provider and region as `subject`, if there is one in the input.
+fn account_default_on(
+    default: &crate::policy::AccountDefault,
+    subject: &Subject,
+    ctx: &Context,
+) -> Option<String> {
+    let region = |s: &Subject| s.locations.first().and_then(|l| l.value.clone());
+    let ours = region(subject);
+    ctx.subjects
+        .iter()
+        .filter(|other| {
+            other.resource.resource_type == default.resource
+                && other.resource.provider == subject.resource.provider
+                && region(other) == ours
+        })
+        .find(|other| {
+            path::read(&other.resource.attributes, &other.resource.unknown, &default.path)
+                .iter()
+                .all(|r| matches!(r.probe, Probe::Set(v) if path::scalar_text(v).is_some_and(|t| default.equals.iter().any(|e| e.eq_ignore_ascii_case(&t)))))
+        })
+        .map(|other| format!("encrypted by default through {}", other.resource.address))
+}
