@@ -104,16 +104,11 @@ fn run(cli: Cli) -> Result<u8> {
 }
 
 fn scan(args: ScanArgs) -> Result<u8> {
-    let mut policy = Policy::embedded().context("the embedded policy is invalid")?;
+    let mut policy = Policy::embedded().map_err(report_policy_error)?;
     for path in &args.policies {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read policy {name}"))?;
-        if let Err(error) = policy.extend(&name, &text) {
-            for issue in &error.issues {
-                eprintln!("error: {issue}");
-            }
-            anyhow::bail!("{name}: {error}");
-        }
+        policy.extend(&name, &text).map_err(report_policy_error)?;
     }
     let engine = Engine::new(&policy, args.profile.as_deref())?;
 
@@ -155,6 +150,14 @@ fn scan(args: ScanArgs) -> Result<u8> {
         eprintln!("souverain: skipped {skipped} file(s) in directories that are not Terraform plans");
     }
     Ok(report.exit_code())
+}
+
+/// Prints every problem of a policy, each with its file and line.
+fn report_policy_error(error: souverain::PolicyError) -> anyhow::Error {
+    for issue in &error.issues {
+        eprintln!("error: {issue}");
+    }
+    anyhow::anyhow!("{error}")
 }
 
 fn scan_file(engine: &Engine, path: &Path) -> FileReport {

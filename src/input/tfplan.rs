@@ -175,9 +175,9 @@ pub fn parse(text: &str, base: usize) -> Result<Vec<Resource>, InputError> {
             if change.mode.as_deref() == Some("data") {
                 continue;
             }
-            let Some(after) = change.change.after else {
-                continue;
-            };
+            // `after` is null when every attribute is unknown until apply;
+            // the resource is deployed all the same.
+            let after = change.change.after.unwrap_or(Value::Object(Map::new()));
             resources.push(plan.resource(
                 change.address,
                 change.resource_type,

@@ -151,7 +151,13 @@ fn account_default_on(
     subject: &Subject,
     ctx: &Context,
 ) -> Option<String> {
-    let region = |s: &Subject| s.locations.first().and_then(|l| l.value.clone());
+    // Zones and regions compare by the catalogue location they resolve to:
+    // a volume in `eu-west-3a` is in the region of a default set for `eu-west-3`.
+    let region = |s: &Subject| {
+        let value = s.locations.first()?.value.as_deref()?;
+        let resolved = s.provider.and_then(|p| p.find_location(value)).map(|l| l.id.as_str());
+        Some(resolved.unwrap_or(value).to_string())
+    };
     let ours = region(subject);
     ctx.subjects
         .iter()
