@@ -107,7 +107,9 @@ impl<'p> Engine<'p> {
         Subject {
             resource,
             provider,
-            locations: located.map(|p| locate::locations(resource, p)).unwrap_or_default(),
+            locations: located
+                .map(|p| locate::locations(resource, p))
+                .unwrap_or_default(),
         }
     }
 }

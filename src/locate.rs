@@ -12,7 +12,8 @@ use crate::policy::{LocationAttribute, ProviderEntry};
 use serde_json::Value;
 
 pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location> {
-    let applies = |a: &&LocationAttribute| a.types.is_empty() || a.types.iter().any(|t| *t == resource.resource_type);
+    let applies =
+        |a: &&LocationAttribute| a.types.is_empty() || a.types.contains(&resource.resource_type);
     let mut own = Vec::new();
     let mut replicas = Vec::new();
     let mut unknown_configured = Vec::new();
@@ -23,9 +24,9 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
             let configured = resource.configured.get(top);
             let location = match reading.probe {
                 Probe::Set(value) => {
-                    let provenance = configured.cloned().unwrap_or_else(|| {
-                        computed_from_provider(resource, &reading.path)
-                    });
+                    let provenance = configured
+                        .cloned()
+                        .unwrap_or_else(|| computed_from_provider(resource, &reading.path));
                     located(value, attribute, reading.path, provenance)
                 }
                 // Unknown because the configuration sets it from something
@@ -96,16 +97,18 @@ fn from_provider(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
             let provenance = settings.provenance.get(&reading.path).cloned();
             match reading.probe {
                 Probe::Set(value) => {
-                    let provenance = provenance
-                        .unwrap_or_else(|| Provenance::new(ProvenanceKind::ProviderBlock, "provider configuration"));
+                    let provenance = provenance.unwrap_or_else(|| {
+                        Provenance::new(ProvenanceKind::ProviderBlock, "provider configuration")
+                    });
                     out.push(located(value, attribute, reading.path, provenance));
                 }
                 Probe::Unknown => out.push(Location {
                     value: None,
                     kind: attribute.kind,
                     attribute: reading.path,
-                    provenance: provenance
-                        .unwrap_or_else(|| Provenance::new(ProvenanceKind::Unknown, "provider configuration")),
+                    provenance: provenance.unwrap_or_else(|| {
+                        Provenance::new(ProvenanceKind::Unknown, "provider configuration")
+                    }),
                 }),
                 Probe::Absent => {}
             }
@@ -119,7 +122,12 @@ fn from_provider(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
     out
 }
 
-fn located(value: &Value, attribute: &LocationAttribute, at: String, provenance: Provenance) -> Location {
+fn located(
+    value: &Value,
+    attribute: &LocationAttribute,
+    at: String,
+    provenance: Provenance,
+) -> Location {
     let text = path::scalar_text(value).unwrap_or_else(|| value.to_string());
     let text = match &attribute.extract {
         Some(extract) => extract
@@ -143,7 +151,10 @@ fn computed_from_provider(resource: &Resource, at: &str) -> Provenance {
             ProvenanceKind::ProviderBlock,
             format!("`{at}` not set on the resource; {}", from_provider.detail),
         ),
-        None => Provenance::new(ProvenanceKind::Literal, format!("`{at}` in the planned values")),
+        None => Provenance::new(
+            ProvenanceKind::Literal,
+            format!("`{at}` in the planned values"),
+        ),
     }
 }
 
@@ -152,7 +163,11 @@ fn nowhere(resource: &Resource, provider: &ProviderEntry) -> String {
         Some(key) => format!("provider `{key}` sets no location the plan shows"),
         None => "the plan has no configuration for its provider".into(),
     };
-    let attributes: Vec<String> = provider.resource_locations.iter().map(|a| a.path.to_string()).collect();
+    let attributes: Vec<String> = provider
+        .resource_locations
+        .iter()
+        .map(|a| a.path.to_string())
+        .collect();
     if attributes.is_empty() {
         format!("{settings_hint}; it may come from the environment at apply time")
     } else {

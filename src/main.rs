@@ -107,7 +107,8 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let mut policy = Policy::embedded().map_err(report_policy_error)?;
     for path in &args.policies {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read policy {name}"))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read policy {name}"))?;
         policy.extend(&name, &text).map_err(report_policy_error)?;
     }
     let engine = Engine::new(&policy, args.profile.as_deref())?;
@@ -126,7 +127,10 @@ fn scan(args: ScanArgs) -> Result<u8> {
                 let report = scan_file(&engine, &file);
                 // In a directory, JSON that is not a plan (package.json...)
                 // and formats not supported yet are someone else's files.
-                if matches!(report.error, Some(InputError::NotAPlan(_) | InputError::Unsupported(_))) {
+                if matches!(
+                    report.error,
+                    Some(InputError::NotAPlan(_) | InputError::Unsupported(_))
+                ) {
                     skipped += 1;
                 } else {
                     files.push(report);
@@ -147,7 +151,9 @@ fn scan(args: ScanArgs) -> Result<u8> {
     };
     print(&rendered);
     if skipped > 0 && matches!(args.format, OutputFormat::Text) {
-        eprintln!("souverain: skipped {skipped} file(s) in directories that are not Terraform plans");
+        eprintln!(
+            "souverain: skipped {skipped} file(s) in directories that are not Terraform plans"
+        );
     }
     Ok(report.exit_code())
 }
@@ -180,7 +186,10 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         entries.sort();
         for path in entries.into_iter().rev() {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
             if path.is_dir() {
                 if !name.starts_with('.') && name != "node_modules" && name != "target" {
                     stack.push(path);
@@ -197,5 +206,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 /// Writes to stdout; a closed pipe (`| head`) ends the output quietly.
 fn print(text: &str) {
     let mut stdout = io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }

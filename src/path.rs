@@ -45,10 +45,14 @@ impl AttrPath {
                 let inner = &after[..close];
                 if inner == "*" {
                     segments.push(Segment::Each);
-                } else if let Some(quoted) = inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+                } else if let Some(quoted) =
+                    inner.strip_prefix('"').and_then(|s| s.strip_suffix('"'))
+                {
                     segments.push(Segment::Key(quoted.to_string()));
                 } else {
-                    let index = inner.parse().map_err(|_| err("expected `[*]`, `[N]` or `[\"key\"]`"))?;
+                    let index = inner
+                        .parse()
+                        .map_err(|_| err("expected `[*]`, `[N]` or `[\"key\"]`"))?;
                     segments.push(Segment::Index(index));
                 }
                 rest = &after[close + 1..];
@@ -97,7 +101,11 @@ pub fn concrete(segments: &[Segment]) -> String {
 fn write_segments(f: &mut impl fmt::Write, segments: &[Segment]) -> fmt::Result {
     for (i, segment) in segments.iter().enumerate() {
         match segment {
-            Segment::Key(key) if key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') => {
+            Segment::Key(key)
+                if key
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-') =>
+            {
                 if i > 0 {
                     f.write_char('.')?;
                 }
@@ -134,7 +142,13 @@ pub struct Reading<'a> {
 pub fn read<'a>(values: &'a Value, unknown: &Value, path: &AttrPath) -> Vec<Reading<'a>> {
     let mut out = Vec::new();
     let mut at = Vec::new();
-    walk(Some(values), Some(unknown), path.segments(), &mut at, &mut out);
+    walk(
+        Some(values),
+        Some(unknown),
+        path.segments(),
+        &mut at,
+        &mut out,
+    );
     out
 }
 
@@ -173,12 +187,22 @@ fn walk<'a>(
     match (segment, value) {
         (Segment::Key(key), Value::Object(map)) => {
             at.push(segment.clone());
-            walk(map.get(key), unknown.and_then(|u| u.get(key)), tail, at, out);
+            walk(
+                map.get(key),
+                unknown.and_then(|u| u.get(key)),
+                tail,
+                at,
+                out,
+            );
             at.pop();
         }
         // A key applied to a list of blocks reads it in every block.
         (Segment::Key(_), Value::Array(items)) | (Segment::Each, Value::Array(items)) => {
-            let rest = if matches!(segment, Segment::Each) { tail } else { rest };
+            let rest = if matches!(segment, Segment::Each) {
+                tail
+            } else {
+                rest
+            };
             if items.is_empty() {
                 out.push(Reading {
                     path: here(at),
@@ -193,11 +217,19 @@ fn walk<'a>(
         }
         (Segment::Index(i), Value::Array(items)) => {
             at.push(segment.clone());
-            walk(items.get(*i), unknown.and_then(|u| u.get(*i)), tail, at, out);
+            walk(
+                items.get(*i),
+                unknown.and_then(|u| u.get(*i)),
+                tail,
+                at,
+                out,
+            );
             at.pop();
         }
         // `[*]` or `[0]` on a single object: the object is the one element.
-        (Segment::Each | Segment::Index(0), Value::Object(_)) => walk(Some(value), unknown, tail, at, out),
+        (Segment::Each | Segment::Index(0), Value::Object(_)) => {
+            walk(Some(value), unknown, tail, at, out)
+        }
         // Anything else does not have the shape the path expects.
         _ => out.push(Reading {
             path: here(at),
@@ -233,7 +265,12 @@ mod tests {
 
     #[test]
     fn parse_round_trips_through_display() {
-        for text in ["region", "a.b[*].c", "replica[0].region_name", "metadata[\"k8s.io/zone\"]"] {
+        for text in [
+            "region",
+            "a.b[*].c",
+            "replica[0].region_name",
+            "metadata[\"k8s.io/zone\"]",
+        ] {
             let path = AttrPath::parse(text).expect("valid");
             assert_eq!(path.to_string(), text);
         }
@@ -269,14 +306,28 @@ mod tests {
             json!({"ebs": [{}, {}]}),
             "ebs[*].encrypted",
         );
-        assert_eq!(got[0], ("ebs[0].encrypted".into(), Probe::Set(&Value::Bool(true))));
-        assert_eq!(got[1], ("ebs[1].encrypted".into(), Probe::Set(&Value::Bool(false))));
+        assert_eq!(
+            got[0],
+            ("ebs[0].encrypted".into(), Probe::Set(&Value::Bool(true)))
+        );
+        assert_eq!(
+            got[1],
+            ("ebs[1].encrypted".into(), Probe::Set(&Value::Bool(false)))
+        );
     }
 
     #[test]
     fn block_list_and_nested_object_read_the_same() {
-        let as_list = readings(json!({"encryption": [{"enabled": true}]}), json!({}), "encryption.enabled");
-        let as_object = readings(json!({"encryption": {"enabled": true}}), json!({}), "encryption[*].enabled");
+        let as_list = readings(
+            json!({"encryption": [{"enabled": true}]}),
+            json!({}),
+            "encryption.enabled",
+        );
+        let as_object = readings(
+            json!({"encryption": {"enabled": true}}),
+            json!({}),
+            "encryption[*].enabled",
+        );
         assert_eq!(as_list.len(), 1);
         assert_eq!(as_list[0].1, Probe::Set(&Value::Bool(true)));
         assert_eq!(as_object[0].1, Probe::Set(&Value::Bool(true)));
@@ -284,7 +335,13 @@ mod tests {
 
     #[test]
     fn empty_block_list_is_absent_and_unknown_block_is_unknown() {
-        assert_eq!(readings(json!({"rbd": []}), json!({}), "rbd[*].encrypted")[0].1, Probe::Absent);
-        assert_eq!(readings(json!({}), json!({"rbd": true}), "rbd[*].encrypted")[0].1, Probe::Unknown);
+        assert_eq!(
+            readings(json!({"rbd": []}), json!({}), "rbd[*].encrypted")[0].1,
+            Probe::Absent
+        );
+        assert_eq!(
+            readings(json!({}), json!({"rbd": true}), "rbd[*].encrypted")[0].1,
+            Probe::Unknown
+        );
     }
 }

@@ -42,7 +42,7 @@ fn utf8(bytes: &[u8], skipped: usize) -> Result<Cow<'_, str>, DecodeError> {
 }
 
 fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<Cow<'static, str>, DecodeError> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(DecodeError::BadUtf16);
     }
     let units = bytes.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
@@ -81,17 +81,32 @@ mod tests {
 
     #[test]
     fn decodes_utf16_both_endians_with_and_without_bom() {
-        let le: Vec<u8> = "{\"a\":1}".encode_utf16().flat_map(u16::to_le_bytes).collect();
-        let be: Vec<u8> = "{\"a\":1}".encode_utf16().flat_map(u16::to_be_bytes).collect();
-        assert_eq!(decode(&[&[0xFF, 0xFE][..], &le].concat()).expect("le bom"), "{\"a\":1}");
-        assert_eq!(decode(&[&[0xFE, 0xFF][..], &be].concat()).expect("be bom"), "{\"a\":1}");
+        let le: Vec<u8> = "{\"a\":1}"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let be: Vec<u8> = "{\"a\":1}"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(
+            decode(&[&[0xFF, 0xFE][..], &le].concat()).expect("le bom"),
+            "{\"a\":1}"
+        );
+        assert_eq!(
+            decode(&[&[0xFE, 0xFF][..], &be].concat()).expect("be bom"),
+            "{\"a\":1}"
+        );
         assert_eq!(decode(&le).expect("le"), "{\"a\":1}");
         assert_eq!(decode(&be).expect("be"), "{\"a\":1}");
     }
 
     #[test]
     fn reports_where_utf8_breaks() {
-        assert_eq!(decode(b"{\"a\":\xFF}"), Err(DecodeError::NotUtf8 { offset: 5 }));
+        assert_eq!(
+            decode(b"{\"a\":\xFF}"),
+            Err(DecodeError::NotUtf8 { offset: 5 })
+        );
         assert_eq!(decode(b"\xFF\xFE{"), Err(DecodeError::BadUtf16));
     }
 

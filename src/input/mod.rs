@@ -56,7 +56,9 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let line_start = if line <= 1 {
         0
     } else {
-        text.match_indices('\n').nth(line - 2).map_or(text.len(), |(i, _)| i + 1)
+        text.match_indices('\n')
+            .nth(line - 2)
+            .map_or(text.len(), |(i, _)| i + 1)
     };
     (line_start + column.saturating_sub(1)).min(text.len())
 }
@@ -120,8 +122,13 @@ fn parse_text(name: &str, text: &str) -> Result<Vec<Resource>, InputError> {
     if trimmed.is_empty() {
         return Err(InputError::NotAPlan("empty input".into()));
     }
-    if matches!(Format::from_name(name), Some(Format::Yaml)) || trimmed.starts_with("apiVersion") || trimmed.starts_with("---") {
-        return Err(InputError::Unsupported("Kubernetes manifests are not supported yet".into()));
+    if matches!(Format::from_name(name), Some(Format::Yaml))
+        || trimmed.starts_with("apiVersion")
+        || trimmed.starts_with("---")
+    {
+        return Err(InputError::Unsupported(
+            "Kubernetes manifests are not supported yet".into(),
+        ));
     }
     Err(InputError::NotAPlan(
         "not JSON: expected a Terraform plan (`terraform show -json PLANFILE`)".into(),
@@ -143,7 +150,9 @@ mod tests {
 
     #[test]
     fn syntax_errors_point_into_the_file() {
-        let err = parse("plan.json", b"{\n  \"resource_changes\": [,]\n}").err().expect("invalid");
+        let err = parse("plan.json", b"{\n  \"resource_changes\": [,]\n}")
+            .err()
+            .expect("invalid");
         let (text, err) = err;
         let offset = err.offset().expect("offset");
         let text = text.expect("decoded");
@@ -156,7 +165,9 @@ mod tests {
         let state = br#"{"format_version":"1.0","values":{"root_module":{}}}"#;
         let (_, err) = parse("x.json", state).err().expect("state is not a plan");
         assert!(err.to_string().contains("Terraform state"), "{err}");
-        let (_, err) = parse("x.json", br#"{"name":"pkg"}"#).err().expect("not a plan");
+        let (_, err) = parse("x.json", br#"{"name":"pkg"}"#)
+            .err()
+            .expect("not a plan");
         assert!(err.to_string().contains("not a Terraform plan"), "{err}");
         let (_, err) = parse("x.txt", b"hello").err().expect("not json");
         assert!(err.to_string().contains("not JSON"), "{err}");

@@ -167,8 +167,8 @@ pub fn parse(text: &str, base: usize) -> Result<Vec<Resource>, InputError> {
     let mut resources = Vec::new();
     if let Some(changes) = &doc.resource_changes {
         for raw in changes {
-            let change: ResourceChange =
-                serde_json::from_str(raw.get()).map_err(|e| InputError::json(&e, raw.get(), span_of(raw).start))?;
+            let change: ResourceChange = serde_json::from_str(raw.get())
+                .map_err(|e| InputError::json(&e, raw.get(), span_of(raw).start))?;
             let Some(action) = deployed_action(&change.change.actions) else {
                 continue;
             };
@@ -178,23 +178,32 @@ pub fn parse(text: &str, base: usize) -> Result<Vec<Resource>, InputError> {
             // `after` is null when every attribute is unknown until apply;
             // the resource is deployed all the same.
             let after = change.change.after.unwrap_or(Value::Object(Map::new()));
-            resources.push(plan.resource(
-                change.address,
-                change.resource_type,
-                change.name,
-                &change.provider_name,
-                action,
-                after,
-                change.change.after_unknown.unwrap_or(Value::Object(Map::new())),
-                span_of(raw),
-            ));
+            resources.push(
+                plan.resource(
+                    change.address,
+                    change.resource_type,
+                    change.name,
+                    &change.provider_name,
+                    action,
+                    after,
+                    change
+                        .change
+                        .after_unknown
+                        .unwrap_or(Value::Object(Map::new())),
+                    span_of(raw),
+                ),
+            );
         }
-    } else if let Some(root) = doc.planned_values.as_ref().and_then(|p| p.root_module.as_ref()) {
+    } else if let Some(root) = doc
+        .planned_values
+        .as_ref()
+        .and_then(|p| p.root_module.as_ref())
+    {
         let mut stack = vec![root];
         while let Some(module) = stack.pop() {
             for raw in &module.resources {
-                let planned: PlannedResource =
-                    serde_json::from_str(raw.get()).map_err(|e| InputError::json(&e, raw.get(), span_of(raw).start))?;
+                let planned: PlannedResource = serde_json::from_str(raw.get())
+                    .map_err(|e| InputError::json(&e, raw.get(), span_of(raw).start))?;
                 if planned.mode.as_deref() == Some("data") {
                     continue;
                 }
@@ -310,7 +319,10 @@ fn skip_index(text: &str) -> &str {
 }
 
 fn module_address(path: &[String]) -> String {
-    path.iter().map(|m| format!("module.{m}")).collect::<Vec<_>>().join(".")
+    path.iter()
+        .map(|m| format!("module.{m}"))
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 type ConfigKey = (Vec<String>, bool, String, String);
@@ -322,7 +334,12 @@ fn index_config(root: &ConfigModule) -> HashMap<ConfigKey, &ConfigResource> {
         for resource in &module.resources {
             let data = resource.mode.as_deref() == Some("data");
             index.insert(
-                (path.clone(), data, resource.resource_type.clone(), resource.name.clone()),
+                (
+                    path.clone(),
+                    data,
+                    resource.resource_type.clone(),
+                    resource.name.clone(),
+                ),
                 resource,
             );
         }
@@ -377,7 +394,10 @@ impl<'a> Plan<'a> {
                 };
                 configured.insert(
                     attribute.clone(),
-                    Provenance::new(kind, format!("`{attribute}` on the resource: {}", resolved.chain)),
+                    Provenance::new(
+                        kind,
+                        format!("`{attribute}` on the resource: {}", resolved.chain),
+                    ),
                 );
             }
         }
@@ -408,7 +428,11 @@ impl<'a> Plan<'a> {
                 provenance: BTreeMap::new(),
             };
         };
-        let scope = config.module_address.as_deref().map(module_path).unwrap_or_default();
+        let scope = config
+            .module_address
+            .as_deref()
+            .map(module_path)
+            .unwrap_or_default();
         let label = describe_provider(&found_key, inherited);
         let mut settings = ProviderSettings {
             key: Some(found_key),
@@ -417,13 +441,23 @@ impl<'a> Plan<'a> {
             provenance: BTreeMap::new(),
         };
         let mut at = Vec::new();
-        let (values, unknown) = self.resolve_block(&config.expressions, &scope, &label, &mut at, &mut settings.provenance);
+        let (values, unknown) = self.resolve_block(
+            &config.expressions,
+            &scope,
+            &label,
+            &mut at,
+            &mut settings.provenance,
+        );
         settings.values = values;
         settings.unknown = unknown;
         settings
     }
 
-    fn find_provider_config(&self, key: &str, modules: &[String]) -> Option<(String, &'a ProviderConfig, bool)> {
+    fn find_provider_config(
+        &self,
+        key: &str,
+        modules: &[String],
+    ) -> Option<(String, &'a ProviderConfig, bool)> {
         let configs = &self.configuration.provider_config;
         if let Some(config) = configs.get(key) {
             return Some((key.to_string(), config, false));
@@ -436,7 +470,9 @@ impl<'a> Plan<'a> {
             } else {
                 format!("{}:{local}", module_address(&modules[..depth]))
             };
-            configs.get_key_value(&candidate).map(|(k, c)| (k.clone(), c, true))
+            configs
+                .get_key_value(&candidate)
+                .map(|(k, c)| (k.clone(), c, true))
         })
     }
 
@@ -462,7 +498,9 @@ impl<'a> Plan<'a> {
                     for (i, block) in blocks.iter().enumerate() {
                         at.push(Segment::Index(i));
                         let (v, u) = match block {
-                            Value::Object(inner) => self.resolve_block(inner, scope, label, at, provenance),
+                            Value::Object(inner) => {
+                                self.resolve_block(inner, scope, label, at, provenance)
+                            }
                             _ => (Value::Null, Value::Bool(false)),
                         };
                         at.pop();
@@ -517,7 +555,9 @@ impl<'a> Plan<'a> {
         // Terraform lists the most specific traversal first
         // (`var.m["k"]` before `var.m`).
         match references.first() {
-            Some(reference) if reference.starts_with("var.") => self.resolve_variable(reference, scope),
+            Some(reference) if reference.starts_with("var.") => {
+                self.resolve_variable(reference, scope)
+            }
             Some(reference) => Resolved {
                 value: None,
                 chain: format!("{reference} (not known from the plan)"),
@@ -559,10 +599,18 @@ impl<'a> Plan<'a> {
                         let resolved = self.resolve(argument, parent);
                         Resolved {
                             value: resolved.value,
-                            chain: format!("module.{} argument {name} = {}", call_name[0], resolved.chain),
+                            chain: format!(
+                                "module.{} argument {name} = {}",
+                                call_name[0], resolved.chain
+                            ),
                         }
                     }
-                    None => match call.module.variables.get(name).and_then(|v| v.default.clone()) {
+                    None => match call
+                        .module
+                        .variables
+                        .get(name)
+                        .and_then(|v| v.default.clone())
+                    {
                         Some(default) => Resolved {
                             chain: format!("(default) {default}"),
                             value: Some(default),
@@ -656,7 +704,10 @@ mod tests {
             ("aws", "hashicorp/aws"),
             ("registry.terraform.io/-/aws", "hashicorp/aws"),
             ("example.com/acme/cloud", "example.com/acme/cloud"),
-            ("terraform.io/builtin/terraform", "terraform.io/builtin/terraform"),
+            (
+                "terraform.io/builtin/terraform",
+                "terraform.io/builtin/terraform",
+            ),
         ] {
             assert_eq!(provider_source(input), expected, "{input}");
         }
@@ -678,14 +729,20 @@ mod tests {
         assert_eq!(deployed_action(&actions(&["delete"])), None);
         assert_eq!(deployed_action(&actions(&["read"])), None);
         assert_eq!(deployed_action(&actions(&["forget"])), None);
-        assert_eq!(deployed_action(&actions(&["delete", "create"])), Some(Action::Replace));
+        assert_eq!(
+            deployed_action(&actions(&["delete", "create"])),
+            Some(Action::Replace)
+        );
         assert_eq!(deployed_action(&actions(&["no-op"])), Some(Action::NoOp));
     }
 
     #[test]
     fn variable_accessors_index_maps_and_lists() {
         let value = serde_json::json!({"fr": {"region": "eu-west-3"}, "list": ["a", "b"]});
-        assert_eq!(index_value(&value, "[\"fr\"].region"), Some(serde_json::json!("eu-west-3")));
+        assert_eq!(
+            index_value(&value, "[\"fr\"].region"),
+            Some(serde_json::json!("eu-west-3"))
+        );
         assert_eq!(index_value(&value, "list[1]"), Some(serde_json::json!("b")));
         assert_eq!(index_value(&value, "missing"), None);
     }

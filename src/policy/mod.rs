@@ -18,10 +18,22 @@ use std::sync::OnceLock;
 
 /// The embedded policy files, in load order.
 pub const EMBEDDED: &[(&str, &str)] = &[
-    ("policies/providers.yaml", include_str!("../../policies/providers.yaml")),
-    ("policies/qualified.yaml", include_str!("../../policies/qualified.yaml")),
-    ("policies/encryption.yaml", include_str!("../../policies/encryption.yaml")),
-    ("policies/profiles.yaml", include_str!("../../policies/profiles.yaml")),
+    (
+        "policies/providers.yaml",
+        include_str!("../../policies/providers.yaml"),
+    ),
+    (
+        "policies/qualified.yaml",
+        include_str!("../../policies/qualified.yaml"),
+    ),
+    (
+        "policies/encryption.yaml",
+        include_str!("../../policies/encryption.yaml"),
+    ),
+    (
+        "policies/profiles.yaml",
+        include_str!("../../policies/profiles.yaml"),
+    ),
 ];
 
 /// The JSON Schema every policy file must satisfy.
@@ -185,8 +197,13 @@ impl ProviderEntry {
     }
 
     /// Location ids in `country`, for help texts.
-    pub fn locations_in<'a>(&'a self, countries: &'a BTreeSet<String>) -> impl Iterator<Item = &'a LocationEntry> {
-        self.locations.iter().filter(|l| countries.contains(&l.country))
+    pub fn locations_in<'a>(
+        &'a self,
+        countries: &'a BTreeSet<String>,
+    ) -> impl Iterator<Item = &'a LocationEntry> {
+        self.locations
+            .iter()
+            .filter(|l| countries.contains(&l.country))
     }
 }
 
@@ -334,7 +351,10 @@ impl Policy {
     /// test, so failing here means a broken build.
     pub fn shared_default() -> Result<&'static Policy, PolicyError> {
         static DEFAULT: OnceLock<Result<Policy, PolicyError>> = OnceLock::new();
-        DEFAULT.get_or_init(Policy::embedded).as_ref().map_err(Clone::clone)
+        DEFAULT
+            .get_or_init(Policy::embedded)
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Adds a policy file on top: its entries replace same-named ones.
@@ -366,7 +386,9 @@ impl Policy {
 
     pub fn profile(&self, name: Option<&str>) -> Option<(&str, &Profile)> {
         let name = name.unwrap_or(&self.default_profile);
-        self.profiles.get_key_value(name).map(|(k, v)| (k.as_str(), v))
+        self.profiles
+            .get_key_value(name)
+            .map(|(k, v)| (k.as_str(), v))
     }
 
     /// The catalogue entry for a provider source, by source or alias.
@@ -448,8 +470,8 @@ fn schema_validator() -> Result<&'static jsonschema::Validator, String> {
     static VALIDATOR: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
     VALIDATOR
         .get_or_init(|| {
-            let schema: serde_json::Value =
-                serde_json::from_str(SCHEMA).map_err(|e| format!("policy schema is not JSON: {e}"))?;
+            let schema: serde_json::Value = serde_json::from_str(SCHEMA)
+                .map_err(|e| format!("policy schema is not JSON: {e}"))?;
             jsonschema::validator_for(&schema).map_err(|e| format!("policy schema is invalid: {e}"))
         })
         .as_ref()
@@ -491,11 +513,18 @@ mod tests {
         let policy = Policy::embedded().expect("valid");
         for (source, provider) in &policy.providers {
             for location in &provider.locations {
-                assert!(!location.source.trim().is_empty(), "{source} {} has no source", location.id);
+                assert!(
+                    !location.source.trim().is_empty(),
+                    "{source} {} has no source",
+                    location.id
+                );
             }
         }
         for (id, offer) in &policy.qualified_offers {
-            assert!(!offer.source.is_empty() && !offer.verified_on.is_empty(), "{id}");
+            assert!(
+                !offer.source.is_empty() && !offer.verified_on.is_empty(),
+                "{id}"
+            );
         }
     }
 
@@ -503,33 +532,71 @@ mod tests {
     fn french_locations_resolve_by_id_and_zone_with_normalisation() {
         let policy = Policy::embedded().expect("valid");
         let aws = policy.provider("hashicorp/aws").expect("aws");
-        assert_eq!(aws.find_location("eu-west-3").map(|l| l.country.as_str()), Some("FR"));
-        assert_eq!(aws.find_location("eu-west-3b").map(|l| l.id.as_str()), Some("eu-west-3"));
-        assert_eq!(aws.find_location("euw3-az2").map(|l| l.id.as_str()), Some("eu-west-3"));
+        assert_eq!(
+            aws.find_location("eu-west-3").map(|l| l.country.as_str()),
+            Some("FR")
+        );
+        assert_eq!(
+            aws.find_location("eu-west-3b").map(|l| l.id.as_str()),
+            Some("eu-west-3")
+        );
+        assert_eq!(
+            aws.find_location("euw3-az2").map(|l| l.id.as_str()),
+            Some("eu-west-3")
+        );
         assert!(aws.find_location("xeu-west-3a").is_none());
         let azure = policy.provider("hashicorp/azurerm").expect("azurerm");
-        assert_eq!(azure.find_location("France Central").map(|l| l.id.as_str()), Some("francecentral"));
-        let google = policy.provider("hashicorp/google-beta").expect("google-beta is an alias");
-        assert_eq!(google.find_location("EUROPE-WEST9").map(|l| l.country.as_str()), Some("FR"));
-        assert_ne!(google.find_location("EU").map(|l| l.country.as_str()), Some("FR"));
+        assert_eq!(
+            azure.find_location("France Central").map(|l| l.id.as_str()),
+            Some("francecentral")
+        );
+        let google = policy
+            .provider("hashicorp/google-beta")
+            .expect("google-beta is an alias");
+        assert_eq!(
+            google
+                .find_location("EUROPE-WEST9")
+                .map(|l| l.country.as_str()),
+            Some("FR")
+        );
+        assert_ne!(
+            google.find_location("EU").map(|l| l.country.as_str()),
+            Some("FR")
+        );
     }
 
     #[test]
     fn invalid_policy_reports_every_problem_with_its_line() {
         let text = "providers:\n  acme/cloud:\n    name: Acme\n    kind: cloudy\n    locations:\n      - id: par\n        country: France\n        name: Paris\n        confidence: verified\n        source: x\nprofiles:\n  p:\n    description: d\n    allowed_countries: [FR]\n    families: [region]\n    undetermined: maybe\n";
-        let err = parse_file("user.yaml", text).err().expect("invalid");
+        let err = parse_file("user.yaml", text).expect_err("invalid");
         let lines: Vec<_> = err.issues.iter().map(|i| i.line).collect();
         assert!(err.issues.len() >= 3, "{:#?}", err.issues);
-        assert!(lines.contains(&Some(4)), "kind: cloudy at line 4: {:#?}", err.issues);
-        assert!(lines.contains(&Some(7)), "country: France at line 7: {:#?}", err.issues);
-        assert!(lines.contains(&Some(16)), "undetermined: maybe at line 16: {:#?}", err.issues);
+        assert!(
+            lines.contains(&Some(4)),
+            "kind: cloudy at line 4: {:#?}",
+            err.issues
+        );
+        assert!(
+            lines.contains(&Some(7)),
+            "country: France at line 7: {:#?}",
+            err.issues
+        );
+        assert!(
+            lines.contains(&Some(16)),
+            "undetermined: maybe at line 16: {:#?}",
+            err.issues
+        );
     }
 
     #[test]
     fn invalid_regex_is_reported() {
         let text = "providers:\n  acme/cloud:\n    name: Acme\n    kind: cloud\n    global_resources: '('\n";
-        let err = parse_file("user.yaml", text).err().expect("invalid regex");
-        assert!(err.issues[0].message.contains("invalid regex"), "{:?}", err.issues);
+        let err = parse_file("user.yaml", text).expect_err("invalid regex");
+        assert!(
+            err.issues[0].message.contains("invalid regex"),
+            "{:?}",
+            err.issues
+        );
     }
 
     #[test]
@@ -540,13 +607,18 @@ mod tests {
         let (name, profile) = policy.profile(None).expect("profile");
         assert_eq!(name, "mine");
         assert!(profile.allowed_countries.contains("BE"));
-        assert!(policy.profile(Some("strict")).is_some(), "embedded profiles stay");
+        assert!(
+            policy.profile(Some("strict")).is_some(),
+            "embedded profiles stay"
+        );
     }
 
     #[test]
     fn unknown_default_profile_is_an_error() {
         let mut policy = Policy::embedded().expect("valid");
-        let err = policy.extend("user.yaml", "default_profile: nope\n").err().expect("error");
+        let err = policy
+            .extend("user.yaml", "default_profile: nope\n")
+            .expect_err("error");
         assert!(err.issues[0].message.contains("`nope`"));
     }
 }

@@ -109,10 +109,16 @@ pub struct YamlError {
 pub fn parse(text: &str) -> Result<LocatedJson, YamlError> {
     // YAML 1.2 core booleans only: `NO` (Norway) and `y` stay strings.
     let options = serde_saphyr::options! { strict_booleans: true };
-    let root: Spanned<Node> = serde_saphyr::from_str_with_options(text, options).map_err(|e| YamlError {
-        line: e.location().map(|l| l.line() as usize),
-        message: e.to_string().lines().next().unwrap_or("invalid YAML").to_string(),
-    })?;
+    let root: Spanned<Node> =
+        serde_saphyr::from_str_with_options(text, options).map_err(|e| YamlError {
+            line: e.location().map(|l| l.line() as usize),
+            message: e
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("invalid YAML")
+                .to_string(),
+        })?;
     let mut lines = HashMap::new();
     let value = convert(root, String::new(), &mut lines);
     Ok(LocatedJson { value, lines })
@@ -169,7 +175,11 @@ mod tests {
     #[test]
     fn rejects_duplicate_keys_with_a_line() {
         let err = parse("a: 1\nb: 2\na: 3\n").err().expect("duplicate key");
-        assert!(err.message.contains("duplicate mapping key: a"), "{}", err.message);
+        assert!(
+            err.message.contains("duplicate mapping key: a"),
+            "{}",
+            err.message
+        );
         assert_eq!(err.line, Some(3));
     }
 }

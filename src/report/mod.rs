@@ -41,7 +41,11 @@ impl FileReport {
 
     /// A file that could not be read at all (the caller's I/O error).
     pub fn unreadable(file: &str, reason: &str) -> Self {
-        Self::failed(file, None, InputError::Unsupported(format!("cannot read: {reason}")))
+        Self::failed(
+            file,
+            None,
+            InputError::Unsupported(format!("cannot read: {reason}")),
+        )
     }
 
     /// 1-based line and column of a byte offset in this file.
@@ -80,8 +84,12 @@ impl Report {
             files: self.files.len(),
             resources: self.files.iter().map(|f| f.resources).sum(),
             findings: findings().count(),
-            violations: findings().filter(|f| f.verdict == Verdict::Violation).count(),
-            undetermined: findings().filter(|f| f.verdict == Verdict::Undetermined).count(),
+            violations: findings()
+                .filter(|f| f.verdict == Verdict::Violation)
+                .count(),
+            undetermined: findings()
+                .filter(|f| f.verdict == Verdict::Undetermined)
+                .count(),
             failing: findings().filter(|f| f.failing).count(),
             errors: self.files.iter().filter(|f| f.error.is_some()).count(),
         }

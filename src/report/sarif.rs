@@ -24,9 +24,11 @@ pub fn render(report: &Report) -> String {
     let mut notifications = Vec::new();
     for file in &report.files {
         if let Some(error) = &file.error {
-            let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": file.file}}});
+            let mut location =
+                json!({"physicalLocation": {"artifactLocation": {"uri": file.file}}});
             if let Some((line, column)) = file.error_position() {
-                location["physicalLocation"]["region"] = json!({"startLine": line, "startColumn": column});
+                location["physicalLocation"]["region"] =
+                    json!({"startLine": line, "startColumn": column});
             }
             notifications.push(json!({
                 "level": "error",
@@ -36,8 +38,15 @@ pub fn render(report: &Report) -> String {
         }
         for finding in &file.findings {
             let (line, column) = file.position(finding.span.start);
-            let index = REGISTRY.iter().position(|r| r.meta.id == finding.rule).unwrap_or(0);
-            let attribute = finding.location.as_ref().map(|l| l.attribute.as_str()).unwrap_or("");
+            let index = REGISTRY
+                .iter()
+                .position(|r| r.meta.id == finding.rule)
+                .unwrap_or(0);
+            let attribute = finding
+                .location
+                .as_ref()
+                .map(|l| l.attribute.as_str())
+                .unwrap_or("");
             results.push(json!({
                 "ruleId": finding.rule,
                 "ruleIndex": index,

@@ -21,7 +21,11 @@ pub fn render(report: &Report) -> String {
                 Verdict::Undetermined => " (undetermined)",
             };
             let (line, column) = file.position(finding.span.start);
-            let _ = writeln!(out, "{level}[{}] {}{tag}: {}", finding.rule, finding.name, finding.message);
+            let _ = writeln!(
+                out,
+                "{level}[{}] {}{tag}: {}",
+                finding.rule, finding.name, finding.message
+            );
             let _ = writeln!(out, "  --> {}:{line}:{column}", file.file);
             let _ = writeln!(out, "   = help: {}\n", finding.help);
         }

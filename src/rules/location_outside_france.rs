@@ -93,7 +93,10 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
                 ctx.profile.allowed_countries.contains(&entry.country),
                 format!("`{value}` ({}, {})", entry.name, entry.country),
             ),
-            None => (false, format!("`{value}`, not a known location of {}", provider.name)),
+            None => (
+                false,
+                format!("`{value}`, not a known location of {}", provider.name),
+            ),
         };
         if is_allowed {
             continue;
@@ -116,8 +119,12 @@ fn suggestion(provider: &ProviderEntry, location: &Location, ctx: &Context) -> S
         .map(|l| format!("`{}` ({})", l.id, l.name))
         .collect();
     let where_ = match location.provenance.kind {
-        ProvenanceKind::ProviderBlock | ProvenanceKind::ProviderDefault => "in the provider configuration".to_string(),
-        ProvenanceKind::Unknown if location.attribute == "(none)" => "on the provider or the resource".to_string(),
+        ProvenanceKind::ProviderBlock | ProvenanceKind::ProviderDefault => {
+            "in the provider configuration".to_string()
+        }
+        ProvenanceKind::Unknown if location.attribute == "(none)" => {
+            "on the provider or the resource".to_string()
+        }
         _ => format!("in `{}`", location.attribute),
     };
     if choices.is_empty() {

@@ -93,7 +93,8 @@ impl Rule {
             category: self.meta.category,
             severity: self.meta.severity,
             verdict: d.verdict,
-            failing: d.verdict == Verdict::Violation || ctx.profile.undetermined == UndeterminedIs::Fail,
+            failing: d.verdict == Verdict::Violation
+                || ctx.profile.undetermined == UndeterminedIs::Fail,
             resource: subject.resource.address.clone(),
             resource_type: subject.resource.resource_type.clone(),
             message: d.message,
@@ -106,7 +107,11 @@ impl Rule {
 
 /// "France" for the strict profiles, the country list otherwise.
 pub fn allowed_label(profile: &Profile) -> String {
-    let countries: Vec<&str> = profile.allowed_countries.iter().map(String::as_str).collect();
+    let countries: Vec<&str> = profile
+        .allowed_countries
+        .iter()
+        .map(String::as_str)
+        .collect();
     if countries == ["FR"] {
         "France".into()
     } else {

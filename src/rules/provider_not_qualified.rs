@@ -65,25 +65,35 @@ enum Match {
 
 pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
     let resource = subject.resource;
-    if subject.provider.is_some_and(|p| p.kind == ProviderKind::NotInfrastructure) {
+    if subject
+        .provider
+        .is_some_and(|p| p.kind == ProviderKind::NotInfrastructure)
+    {
         return;
     }
     let offers: Vec<(&String, &QualifiedOffer)> = ctx
         .policy
         .qualified_offers
         .iter()
-        .filter(|(_, offer)| offer.providers.iter().any(|p| *p == resource.provider))
+        .filter(|(_, offer)| offer.providers.contains(&resource.provider))
         .collect();
     let mut undetermined = None;
     let mut mismatches = Vec::new();
     for (_, offer) in &offers {
         match matches(offer, subject) {
             Match::Covered => return,
-            Match::Undetermined(why) => undetermined = undetermined.or(Some(format!("{}: {why}", offer.name))),
+            Match::Undetermined(why) => {
+                undetermined = undetermined.or(Some(format!("{}: {why}", offer.name)))
+            }
             Match::No(why) => mismatches.push(format!("{} ({why})", offer.name)),
         }
     }
-    let qualified: Vec<&str> = ctx.policy.qualified_offers.values().map(|o| o.name.as_str()).collect();
+    let qualified: Vec<&str> = ctx
+        .policy
+        .qualified_offers
+        .values()
+        .map(|o| o.name.as_str())
+        .collect();
     let help = format!(
         "deploy with a qualified offer ({}), or declare your own qualified contract in a policy file",
         qualified.join("; ")
@@ -91,7 +101,10 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
     let (verdict, message) = match undetermined {
         Some(why) => (
             Verdict::Undetermined,
-            format!("{} may not be on a qualified offer: {why}", resource.address),
+            format!(
+                "{} may not be on a qualified offer: {why}",
+                resource.address
+            ),
         ),
         None if offers.is_empty() => (
             Verdict::Violation,
@@ -126,8 +139,13 @@ fn matches(offer: &QualifiedOffer, subject: &Subject) -> Match {
         };
         let readings = path::read(&settings.values, &settings.unknown, &at);
         match readings.first().map(|r| r.probe) {
-            Some(Probe::Set(value)) if path::scalar_text(value).as_deref() == Some(wanted.as_str()) => {}
-            Some(Probe::Unknown) => return Match::Undetermined(format!("provider `{setting}` is not known from the input")),
+            Some(Probe::Set(value))
+                if path::scalar_text(value).as_deref() == Some(wanted.as_str()) => {}
+            Some(Probe::Unknown) => {
+                return Match::Undetermined(format!(
+                    "provider `{setting}` is not known from the input"
+                ));
+            }
             _ => return Match::No(format!("needs provider `{setting} = \"{wanted}\"`")),
         }
     }
@@ -139,13 +157,22 @@ fn matches(offer: &QualifiedOffer, subject: &Subject) -> Match {
     };
     for location in &subject.locations {
         let Some(value) = &location.value else {
-            return Match::Undetermined(format!("location `{}` is undetermined", location.attribute));
+            return Match::Undetermined(format!(
+                "location `{}` is undetermined",
+                location.attribute
+            ));
         };
-        let covered = provider
-            .find_location(value)
-            .is_some_and(|entry| offer.locations.iter().any(|id| provider.normalize.apply(id) == provider.normalize.apply(&entry.id)));
+        let covered = provider.find_location(value).is_some_and(|entry| {
+            offer
+                .locations
+                .iter()
+                .any(|id| provider.normalize.apply(id) == provider.normalize.apply(&entry.id))
+        });
         if !covered {
-            return Match::No(format!("`{value}` is not in {}", offer.locations.join(", ")));
+            return Match::No(format!(
+                "`{value}` is not in {}",
+                offer.locations.join(", ")
+            ));
         }
     }
     Match::Covered

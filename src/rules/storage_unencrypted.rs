@@ -85,7 +85,10 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
     }
     let message = match verdict {
         Verdict::Violation => format!("{} is not encrypted at rest: {detail}", resource.address),
-        Verdict::Undetermined => format!("{} may not be encrypted at rest: {detail}", resource.address),
+        Verdict::Undetermined => format!(
+            "{} may not be encrypted at rest: {detail}",
+            resource.address
+        ),
     };
     out.push(Draft {
         verdict,
@@ -98,7 +101,11 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
 /// Encrypted if any check passes; otherwise undetermined if any check could
 /// still pass; otherwise unencrypted. Within a check every reading (every
 /// block of a list) must pass.
-fn evaluate(rule: &EncryptionRule, subject: &Subject, ctx: &Context) -> (EncryptionOutcome, String) {
+fn evaluate(
+    rule: &EncryptionRule,
+    subject: &Subject,
+    ctx: &Context,
+) -> (EncryptionOutcome, String) {
     let resource = subject.resource;
     if rule.checks.is_empty() {
         return (rule.absent, "encrypted by the platform".into());
@@ -112,8 +119,15 @@ fn evaluate(rule: &EncryptionRule, subject: &Subject, ctx: &Context) -> (Encrypt
         for reading in path::read(&resource.attributes, &resource.unknown, &check.path) {
             match reading.probe {
                 Probe::Set(value) if check.accepts(value) => {}
-                Probe::Set(value) => failed = failed.or(Some(format!("`{}` is {value}", reading.path))),
-                Probe::Unknown => unknown = unknown.or(Some(format!("`{}` is known only after apply", reading.path))),
+                Probe::Set(value) => {
+                    failed = failed.or(Some(format!("`{}` is {value}", reading.path)))
+                }
+                Probe::Unknown => {
+                    unknown = unknown.or(Some(format!(
+                        "`{}` is known only after apply",
+                        reading.path
+                    )))
+                }
                 Probe::Absent => absent = absent.or(Some(format!("`{}` is not set", reading.path))),
             }
         }
@@ -122,7 +136,10 @@ fn evaluate(rule: &EncryptionRule, subject: &Subject, ctx: &Context) -> (Encrypt
             (Some(detail), _, _) => (EncryptionOutcome::Unencrypted, detail),
             (None, Some(detail), _) => (rule.unknown, detail),
             (None, None, Some(detail)) => (rule.absent, detail),
-            (None, None, None) => (EncryptionOutcome::Encrypted, format!("`{}` is set", check.path)),
+            (None, None, None) => (
+                EncryptionOutcome::Encrypted,
+                format!("`{}` is set", check.path),
+            ),
         });
     }
     let pick = |wanted| outcomes.iter().find(|(o, _)| *o == wanted).cloned();
@@ -130,7 +147,10 @@ fn evaluate(rule: &EncryptionRule, subject: &Subject, ctx: &Context) -> (Encrypt
         .or_else(|| pick(EncryptionOutcome::Undetermined))
         .or_else(|| pick(EncryptionOutcome::Unencrypted));
     let Some((outcome, detail)) = decided else {
-        return (EncryptionOutcome::Undetermined, "no check could be read".into());
+        return (
+            EncryptionOutcome::Undetermined,
+            "no check could be read".into(),
+        );
     };
     // An account-wide default settles what the resource leaves open, never
     // an explicit opt-out.
@@ -155,7 +175,10 @@ fn account_default_on(
     // a volume in `eu-west-3a` is in the region of a default set for `eu-west-3`.
     let region = |s: &Subject| {
         let value = s.locations.first()?.value.as_deref()?;
-        let resolved = s.provider.and_then(|p| p.find_location(value)).map(|l| l.id.as_str());
+        let resolved = s
+            .provider
+            .and_then(|p| p.find_location(value))
+            .map(|l| l.id.as_str());
         Some(resolved.unwrap_or(value).to_string())
     };
     let ours = region(subject);

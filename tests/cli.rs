@@ -1,0 +1,195 @@
+//! The `souverain` binary as users run it: outputs, exit codes, errors.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn souverain(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_souverain"))
+        .args(args)
+        .current_dir(common::root())
+        .output()
+        .expect("runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+const FAILING: &str =
+    "testdata/location-outside-france/fail/provider-region-from-variable-default.json";
+const CLEAN: &str = "testdata/provider-not-qualified/pass/s3ns-universe.json";
+
+#[test]
+fn exit_codes_say_clean_failing_or_error() {
+    assert_eq!(souverain(&["scan", CLEAN]).status.code(), Some(0));
+    assert_eq!(souverain(&["scan", FAILING]).status.code(), Some(1));
+    assert_eq!(
+        souverain(&["scan", "testdata/does-not-exist.json"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        souverain(&["scan", "--format", "yaml", CLEAN])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        souverain(&["scan", "--profile", "nope", CLEAN])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn a_bad_file_is_reported_and_the_others_still_scanned() {
+    let dir = tempdir();
+    let broken = dir.join("broken.json");
+    std::fs::write(
+        &broken,
+        "{\n  \"resource_changes\": [\n    {\"address\": }\n  ]\n}\n",
+    )
+    .expect("write");
+    let output = souverain(&[
+        "scan",
+        "--format",
+        "json",
+        broken.to_str().expect("utf8"),
+        FAILING,
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json report");
+    assert_eq!(report["errors"][0]["line"], 3);
+    assert!(
+        report["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("invalid JSON")
+    );
+    assert!(
+        report["summary"]["violations"].as_u64().expect("count") > 0,
+        "the good file is still reported"
+    );
+}
+
+#[test]
+fn stdin_is_read_with_a_dash() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_souverain"))
+        .args(["scan", "-", "--format", "json"])
+        .current_dir(common::root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let plan = std::fs::read(common::root().join(FAILING)).expect("fixture");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&plan)
+        .expect("write");
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json");
+    assert_eq!(report["findings"][0]["file"], "<stdin>");
+}
+
+#[test]
+fn directories_are_walked_and_foreign_files_skipped() {
+    let dir = tempdir();
+    std::fs::copy(common::root().join(FAILING), dir.join("plan.json")).expect("copy");
+    std::fs::write(dir.join("package.json"), "{\"name\": \"web\"}").expect("write");
+    std::fs::write(dir.join("notes.txt"), "hello").expect("write");
+    let output = souverain(&["scan", "--format", "json", dir.to_str().expect("utf8")]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json");
+    assert_eq!(report["summary"]["files"], 1);
+    assert_eq!(report["errors"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn invalid_policy_lists_every_problem_with_its_line() {
+    let dir = tempdir();
+    let policy = dir.join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "profiles:\n  mine:\n    description: x\n    allowed_countries: [France]\n    families: [region, storage]\n    undetermined: fail\n",
+    )
+    .expect("write");
+    let output = souverain(&["scan", "--policy", policy.to_str().expect("utf8"), CLEAN]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("policy.yaml:4:"), "{err}");
+    assert!(err.contains("policy.yaml:5:"), "{err}");
+}
+
+#[test]
+fn user_policy_adds_a_qualified_offer() {
+    let dir = tempdir();
+    let policy = dir.join("contract.yaml");
+    std::fs::write(
+        &policy,
+        "qualified_offers:\n  our-contract:\n    name: Our Outscale eu-west-2 contract\n    providers: [outscale/outscale]\n    locations: [eu-west-2]\n    qualification: SecNumCloud (contract 42)\n    source: procurement file 42\n    verified_on: \"2026-11-01\"\n    confidence: verified\n",
+    )
+    .expect("write");
+    let fixture = "testdata/provider-not-qualified/fail/outscale-eu-west-2.json";
+    assert_eq!(souverain(&["scan", fixture]).status.code(), Some(1));
+    let output = souverain(&["scan", "--policy", policy.to_str().expect("utf8"), fixture]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+}
+
+#[test]
+fn text_output_snapshot() {
+    let output = souverain(&[
+        "scan",
+        FAILING,
+        "testdata/storage-unencrypted/undetermined/ebs-encrypted-unknown.json",
+    ]);
+    insta::assert_snapshot!(stdout(&output));
+}
+
+#[test]
+fn json_output_snapshot() {
+    let output = souverain(&[
+        "scan",
+        "--format",
+        "json",
+        "testdata/location-outside-france/fail/aws-v6-resource-region-override.json",
+    ]);
+    insta::assert_snapshot!(stdout(&output));
+}
+
+#[test]
+fn explain_and_rules_come_from_the_registry() {
+    let output = souverain(&["explain", "SOV101"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("## Why it matters"));
+    let by_name = souverain(&["explain", "storage-unencrypted"]);
+    assert!(stdout(&by_name).starts_with("# SOV201"));
+    assert_eq!(souverain(&["explain", "SOV999"]).status.code(), Some(2));
+    let rules = stdout(&souverain(&["rules"]));
+    for id in ["SOV101", "SOV201", "SOV301"] {
+        assert!(rules.contains(id), "{rules}");
+    }
+}
+
+fn tempdir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "souverain-cli-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}

@@ -1,0 +1,162 @@
+//! The engine over every file of the shared corpus of third-party inputs
+//! (`$SOUVERAIN_CORPUS` or `../shared/corpus`): no panic; every plan gives a
+//! report; what is not a plan gives a clear error; known facts hold.
+
+mod common;
+
+use souverain::input::InputError;
+use souverain::model::Verdict;
+use souverain::{Engine, FileReport};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+
+/// Corpus plans that are not valid plans, and what their error must say.
+const NOT_PLANS: &[(&str, &str)] = &[
+    ("checkov__corrupted-tfplan.json", "Terraform state"),
+    ("tfjson__invalid__plan.json", "invalid JSON"),
+];
+
+fn scan_corpus_file(engine: &Engine, path: &Path) -> FileReport {
+    let bytes = std::fs::read(path).expect("readable corpus file");
+    let name = path.display().to_string();
+    catch_unwind(AssertUnwindSafe(|| engine.scan(&name, &bytes)))
+        .unwrap_or_else(|_| panic!("panic on {name}"))
+}
+
+#[test]
+fn every_corpus_file_gives_a_report_or_a_clear_error() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let engine = Engine::new(common::policy(), None).expect("default profile");
+    let files: Vec<_> = common::files_under(&corpus)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n != "PROVENANCE.tsv"))
+        .collect();
+    assert!(
+        files.len() > 150,
+        "corpus looks incomplete: {} files",
+        files.len()
+    );
+    let mut plans = 0;
+    for path in &files {
+        let report = scan_corpus_file(&engine, path);
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let kind = path
+            .strip_prefix(&corpus)
+            .ok()
+            .and_then(|p| p.iter().next())
+            .and_then(|c| c.to_str());
+        match (kind, &report.error) {
+            (Some("tfplan"), None) => {
+                assert!(
+                    !NOT_PLANS.iter().any(|(n, _)| *n == name),
+                    "{name} should have been rejected"
+                );
+                plans += 1;
+            }
+            (Some("tfplan"), Some(error)) => {
+                let expected = NOT_PLANS
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .unwrap_or_else(|| panic!("valid plan {name} failed: {error}"));
+                assert!(error.to_string().contains(expected.1), "{name}: {error}");
+            }
+            // HCL, manifests and AdmissionReviews arrive with later inputs:
+            // until then each must be refused with a reason, never read as a
+            // plan and never reported clean.
+            (_, Some(error)) => {
+                assert!(
+                    matches!(
+                        error,
+                        InputError::Unsupported(_)
+                            | InputError::NotAPlan(_)
+                            | InputError::Syntax { .. }
+                    ),
+                    "{name}: {error:?}"
+                );
+                assert!(
+                    error.to_string().len() > 10,
+                    "{name}: unclear error {error}"
+                );
+            }
+            (_, None) => panic!("{} was read as a plan", path.display()),
+        }
+    }
+    assert!(plans >= 50, "only {plans} plans evaluated");
+}
+
+fn corpus_plan(name: &str) -> Option<FileReport> {
+    let corpus = common::corpus()?;
+    let engine = Engine::new(common::policy(), None).expect("default profile");
+    Some(scan_corpus_file(&engine, &corpus.join("tfplan").join(name)))
+}
+
+#[test]
+fn ebs_volumes_encrypted_true_false_and_unknown() {
+    let Some(report) = corpus_plan("regula__volume_encrypted_infra.json") else {
+        return;
+    };
+    assert_eq!(
+        common::verdicts(&report, "storage-unencrypted", "aws_ebs_volume.bad"),
+        vec![Verdict::Violation]
+    );
+    assert!(common::verdicts(&report, "storage-unencrypted", "aws_ebs_volume.good").is_empty());
+    assert_eq!(
+        common::verdicts(&report, "storage-unencrypted", "aws_ebs_volume.missing"),
+        vec![Verdict::Undetermined]
+    );
+}
+
+#[test]
+fn utf16_and_wrapped_plans_are_read() {
+    for (name, resources) in [
+        ("checkov__tfplan_win_utf16.json", 1),
+        ("checkov__plan_with_utf_16_encoding__tfplan.json", 3),
+        ("infracost__plan_with_terraform_wrapper.json", 2),
+    ] {
+        let Some(report) = corpus_plan(name) else {
+            return;
+        };
+        assert!(report.error.is_none(), "{name}: {:?}", report.error);
+        assert_eq!(report.resources, resources, "{name}");
+    }
+}
+
+#[test]
+fn s3_buckets_are_encrypted_by_default_and_us_multi_region_is_outside_france() {
+    let Some(report) = corpus_plan("regula__bucket_sse_infra.json") else {
+        return;
+    };
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.name == "storage-unencrypted")
+    );
+    let Some(report) = corpus_plan("regula__resource_view_07_infra.json") else {
+        return;
+    };
+    let bucket = common::findings(
+        &report,
+        "location-outside-france",
+        "google_storage_bucket.example",
+    );
+    assert_eq!(bucket.len(), 1);
+    assert_eq!(
+        bucket[0].location.as_ref().and_then(|l| l.value.as_deref()),
+        Some("US")
+    );
+}
+
+#[test]
+fn utility_providers_give_no_findings() {
+    let Some(report) = corpus_plan("tfjson__110_sensitive_values__plan.json") else {
+        return;
+    };
+    assert_eq!(report.resources, 7);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+}
