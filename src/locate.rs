@@ -149,7 +149,7 @@ fn computed_from_provider(resource: &Resource, at: &str) -> Provenance {
     match resource.provider_settings.provenance.get(at) {
         Some(from_provider) => Provenance::new(
             ProvenanceKind::ProviderBlock,
-            format!("`{at}` not set on the resource; {}", from_provider.detail),
+            format!("{}, inherited by the resource", from_provider.detail),
         ),
         None => Provenance::new(
             ProvenanceKind::Literal,

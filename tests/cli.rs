@@ -168,6 +168,27 @@ fn json_output_snapshot() {
 }
 
 #[test]
+fn example_estate_text_snapshot() {
+    let output = souverain(&["scan", "testdata/examples/estate.json"]);
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!(stdout(&output));
+}
+
+#[test]
+fn sarif_output_snapshot() {
+    let output = souverain(&["scan", "--format", "sarif", "testdata/examples/estate.json"]);
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("sarif is json");
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(
+        sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+    insta::assert_snapshot!(stdout(&output));
+}
+
+#[test]
 fn explain_and_rules_come_from_the_registry() {
     let output = souverain(&["explain", "SOV101"]);
     assert_eq!(output.status.code(), Some(0));

@@ -483,6 +483,14 @@ fn de_path<'de, D: serde::Deserializer<'de>>(d: D) -> Result<AttrPath, D::Error>
     AttrPath::parse(&text).map_err(|e: PathError| serde::de::Error::custom(e))
 }
 
+/// The pattern as written in the policy, without the anchors added at load.
+pub fn pattern_text(regex: &Regex) -> &str {
+    let text = regex.as_str();
+    text.strip_prefix("^(?:")
+        .and_then(|t| t.strip_suffix(")$"))
+        .unwrap_or(text)
+}
+
 fn de_opt_regex<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Regex>, D::Error> {
     let Some(text) = Option::<String>::deserialize(d)? else {
         return Ok(None);

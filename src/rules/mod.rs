@@ -118,3 +118,41 @@ pub fn allowed_label(profile: &Profile) -> String {
         format!("the allowed countries ({})", countries.join(", "))
     }
 }
+
+/// The rules reference page (docs/rules.md), generated from the registry so
+/// it cannot drift from the code; a test fails when the file is stale.
+pub fn reference_markdown() -> String {
+    let mut out = String::from(
+        "<!-- Generated from the rule registry (src/rules). Do not edit: run\n     `UPDATE_DOCS=1 cargo test --test docs` after changing a rule. -->\n# Rules\n\n| id | name | category | severity | summary |\n|---|---|---|---|---|\n",
+    );
+    for rule in REGISTRY {
+        let m = rule.meta;
+        out.push_str(&format!(
+            "| [{}](#{}) | `{}` | {} | {} | {} |\n",
+            m.id,
+            m.id.to_lowercase(),
+            m.name,
+            m.category.as_str(),
+            m.severity.as_str(),
+            m.summary
+        ));
+    }
+    for rule in REGISTRY {
+        let m = rule.meta;
+        // Rule docs use `##` sections; nest them under the rule's heading.
+        let doc = m.doc.replace("\n## ", "\n### ");
+        let doc = doc
+            .strip_prefix("## ")
+            .map_or(doc.clone(), |rest| format!("### {rest}"));
+        out.push_str(&format!(
+            "\n## {}\n\n`{}` · category `{}` · default severity `{}`\n\n{}\n\n{}",
+            m.id,
+            m.name,
+            m.category.as_str(),
+            m.severity.as_str(),
+            m.summary,
+            doc
+        ));
+    }
+    out
+}

@@ -67,7 +67,11 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
         .iter()
         .map(|c| match (c.equals.first(), &c.matches) {
             (Some(value), _) => format!("`{} = {value}`", c.path),
-            (None, Some(pattern)) => format!("`{}` matching `{}`", c.path, pattern.as_str()),
+            (None, Some(pattern)) => format!(
+                "`{}` matching `{}`",
+                c.path,
+                crate::policy::pattern_text(pattern)
+            ),
             (None, None) => format!("`{}`", c.path),
         })
         .collect();
