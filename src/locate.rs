@@ -1,12 +1,13 @@
 //! Where a resource is: every location it names, each with its provenance.
 //!
 //! The resource's own attributes come first. When none gives a known
-//! location, the provider configuration it uses does, then the provider's
+//! location, the provider configuration it uses does (an unknown zone is
+//! bounded by that region), then the provider's
 //! documented default; failing all, the location is undetermined (a location
 //! with no value), never absent. Replica and replication locations always
 //! count in addition.
 
-use crate::model::{Location, Provenance, ProvenanceKind, Resource};
+use crate::model::{Location, LocationKind, Provenance, ProvenanceKind, Resource};
 use crate::path::{self, Probe};
 use crate::policy::{LocationAttribute, ProviderEntry};
 use serde_json::Value;
@@ -32,9 +33,11 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
                 // Unknown because the configuration sets it from something
                 // known only at apply: genuinely undetermined. Unknown and not
                 // configured: the provider computes it from its own region,
-                // which the provider configuration tells.
+                // which the provider configuration tells. An unknown zone is
+                // bounded by the provider's region (a zone taken from a data
+                // source of that region), so it falls back the same way.
                 Probe::Unknown => match configured {
-                    Some(provenance) => {
+                    Some(provenance) if attribute.kind != LocationKind::Zone => {
                         unknown_configured.push(Location {
                             value: None,
                             kind: attribute.kind,
@@ -46,7 +49,7 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
                         });
                         continue;
                     }
-                    None => continue,
+                    _ => continue,
                 },
                 Probe::Absent => continue,
             };
@@ -80,7 +83,7 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
     if own.is_empty() {
         own.push(Location {
             value: None,
-            kind: crate::model::LocationKind::Region,
+            kind: LocationKind::Region,
             attribute: "(none)".into(),
             provenance: Provenance::new(ProvenanceKind::Unknown, nowhere(resource, provider)),
         });
