@@ -72,9 +72,9 @@ impl<'p> Engine<'p> {
         match input::parse(file, bytes) {
             Ok(parsed) => {
                 let findings = self.evaluate(&parsed.resources);
-                FileReport::evaluated(file, &parsed.text, parsed.resources.len(), findings)
+                FileReport::evaluated(file, parsed.sources, parsed.resources.len(), findings)
             }
-            Err((text, error)) => FileReport::failed(file, text.as_deref(), error),
+            Err(failed) => FileReport::failed(file, failed.sources, failed.error),
         }
     }
 

@@ -7,7 +7,7 @@
 //! with no value), never absent. Replica and replication locations always
 //! count in addition.
 
-use crate::model::{Location, LocationKind, Provenance, ProvenanceKind, Resource};
+use crate::model::{Location, LocationKind, Provenance, ProvenanceKind, Resource, Span};
 use crate::path::{self, Probe};
 use crate::policy::{LocationAttribute, ProviderEntry};
 use serde_json::Value;
@@ -28,7 +28,8 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
                     let provenance = configured
                         .cloned()
                         .unwrap_or_else(|| computed_from_provider(resource, &reading.path));
-                    located(value, attribute, reading.path, provenance)
+                    let span = Some(resource.span_of(&reading.path));
+                    located(value, attribute, reading.path, provenance, span)
                 }
                 // Unknown because the configuration sets it from something
                 // known only at apply: genuinely undetermined. Unknown and not
@@ -38,6 +39,7 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
                 // source of that region), so it falls back the same way.
                 Probe::Unknown => match configured {
                     Some(provenance) if attribute.kind != LocationKind::Zone => {
+                        let span = resource.span_of(&reading.path);
                         unknown_configured.push(Location {
                             value: None,
                             kind: attribute.kind,
@@ -46,6 +48,7 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
                                 ProvenanceKind::Unknown,
                                 format!("{} (known only after apply)", provenance.detail),
                             ),
+                            span: Some(span),
                         });
                         continue;
                     }
@@ -78,6 +81,7 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
                 ProvenanceKind::ProviderDefault,
                 format!("the provider's documented default ({})", default.source),
             ),
+            span: None,
         });
     }
     if own.is_empty() {
@@ -86,6 +90,7 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
             kind: LocationKind::Region,
             attribute: "(none)".into(),
             provenance: Provenance::new(ProvenanceKind::Unknown, nowhere(resource, provider)),
+            span: None,
         });
     }
     own.extend(replicas);
@@ -98,12 +103,13 @@ fn from_provider(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
     for attribute in &provider.provider_locations {
         for reading in path::read(&settings.values, &settings.unknown, &attribute.path) {
             let provenance = settings.provenance.get(&reading.path).cloned();
+            let span = settings.spans.get(&reading.path).copied();
             match reading.probe {
                 Probe::Set(value) => {
                     let provenance = provenance.unwrap_or_else(|| {
                         Provenance::new(ProvenanceKind::ProviderBlock, "provider configuration")
                     });
-                    out.push(located(value, attribute, reading.path, provenance));
+                    out.push(located(value, attribute, reading.path, provenance, span));
                 }
                 Probe::Unknown => out.push(Location {
                     value: None,
@@ -112,6 +118,7 @@ fn from_provider(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
                     provenance: provenance.unwrap_or_else(|| {
                         Provenance::new(ProvenanceKind::Unknown, "provider configuration")
                     }),
+                    span,
                 }),
                 Probe::Absent => {}
             }
@@ -130,6 +137,7 @@ fn located(
     attribute: &LocationAttribute,
     at: String,
     provenance: Provenance,
+    span: Option<Span>,
 ) -> Location {
     let text = path::scalar_text(value).unwrap_or_else(|| value.to_string());
     let text = match &attribute.extract {
@@ -144,6 +152,7 @@ fn located(
         kind: attribute.kind,
         attribute: at,
         provenance,
+        span,
     }
 }
 

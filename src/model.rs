@@ -8,9 +8,11 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// A byte range in a source text.
+/// A byte range in one of the source files of an input (`file` indexes the
+/// input's files: a plan is one file, a Terraform module several).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 pub struct Span {
+    pub file: usize,
     pub start: usize,
     pub end: usize,
 }
@@ -87,6 +89,10 @@ pub struct Location {
     /// The attribute path it was read from, e.g. `region`, `replica[0].region_name`.
     pub attribute: String,
     pub provenance: Provenance,
+    /// Where the location is stated (the attribute, or the provider setting),
+    /// when the input has positions for it.
+    #[serde(skip)]
+    pub span: Option<Span>,
 }
 
 /// What Terraform will do with a resource. Deletions and reads are filtered
@@ -115,6 +121,9 @@ pub struct ProviderSettings {
     pub unknown: Value,
     /// Where each setting came from, by concrete path (`region`, `api[0].region`).
     pub provenance: BTreeMap<String, Provenance>,
+    /// Where each setting is written, by concrete path, when known.
+    #[serde(skip)]
+    pub spans: BTreeMap<String, Span>,
 }
 
 /// A deployable resource, as seen by the rules.
@@ -133,7 +142,19 @@ pub struct Resource {
     /// Top-level attributes set in the configuration, with where their value came from.
     pub configured: BTreeMap<String, Provenance>,
     pub provider_settings: ProviderSettings,
+    /// The resource block (or plan entry).
     pub span: Span,
+    /// Where top-level attributes and blocks are written, when known.
+    #[serde(skip)]
+    pub attribute_spans: BTreeMap<String, Span>,
+}
+
+impl Resource {
+    /// The span of the attribute at `path` (by its top-level name), else of the resource.
+    pub fn span_of(&self, path: &str) -> Span {
+        let top = path.split(['.', '[']).next().unwrap_or_default();
+        self.attribute_spans.get(top).copied().unwrap_or(self.span)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]

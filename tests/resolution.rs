@@ -10,7 +10,7 @@ use souverain::{Engine, locate};
 fn locations_of(path: &str, address: &str) -> Vec<Location> {
     let bytes = std::fs::read(common::root().join(path)).expect("fixture");
     let parsed = souverain::input::parse(path, &bytes)
-        .map_err(|(_, e)| e)
+        .map_err(|failed| failed.error)
         .expect("parses");
     let resource = parsed
         .resources

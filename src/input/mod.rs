@@ -4,7 +4,8 @@
 pub mod decode;
 pub mod tfplan;
 
-use crate::model::Resource;
+use crate::model::{Resource, Span};
+use crate::report::Source;
 pub use decode::DecodeError;
 
 /// A file could not be evaluated. Violations are never errors.
@@ -12,9 +13,9 @@ pub use decode::DecodeError;
 pub enum InputError {
     #[error(transparent)]
     Decode(#[from] DecodeError),
-    /// The text is not well-formed; `offset` is where the problem is.
+    /// The text is not well-formed; `span` is where the problem is.
     #[error("{message}")]
-    Syntax { offset: usize, message: String },
+    Syntax { span: Span, message: String },
     /// Well-formed, but not a document souverain reads.
     #[error("{0}")]
     NotAPlan(String),
@@ -36,16 +37,21 @@ impl InputError {
         } else {
             format!("invalid JSON: {message}")
         };
+        let offset = base + offset_of(text, error.line(), error.column());
         Self::Syntax {
-            offset: base + offset_of(text, error.line(), error.column()),
+            span: Span {
+                file: 0,
+                start: offset,
+                end: offset,
+            },
             message,
         }
     }
 
-    /// The byte offset the error points at, if it has one.
-    pub fn offset(&self) -> Option<usize> {
+    /// Where the error is, if it has a position.
+    pub fn span(&self) -> Option<Span> {
         match self {
-            InputError::Syntax { offset, .. } => Some(*offset),
+            InputError::Syntax { span, .. } => Some(*span),
             _ => None,
         }
     }
@@ -88,21 +94,34 @@ impl Format {
     }
 }
 
-/// The resources of one input, and the decoded text its spans point into.
+/// The resources of one input, and the sources their spans point into.
 pub struct Parsed {
-    pub text: String,
+    pub sources: Vec<Source>,
     pub resources: Vec<Resource>,
 }
 
-/// Decodes and parses one input. `name` is only used to recognise formats
+/// An input that could not be evaluated, with the sources its error may point into.
+pub struct Failed {
+    pub sources: Vec<Source>,
+    pub error: InputError,
+}
+
+/// Decodes and parses one file. `name` is only used to recognise formats
 /// that cannot be told from their content.
-pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, (Option<String>, InputError)> {
-    let text = decode::decode(bytes).map_err(|e| (None, e.into()))?;
-    let text = text.into_owned();
-    let result = parse_text(name, &text);
-    match result {
-        Ok(resources) => Ok(Parsed { text, resources }),
-        Err(e) => Err((Some(text), e)),
+pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, Failed> {
+    let text = match decode::decode(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            return Err(Failed {
+                sources: Vec::new(),
+                error: e.into(),
+            });
+        }
+    };
+    let sources = vec![Source::new(name, &text)];
+    match parse_text(name, &text) {
+        Ok(resources) => Ok(Parsed { sources, resources }),
+        Err(error) => Err(Failed { sources, error }),
     }
 }
 
@@ -139,6 +158,13 @@ fn parse_text(name: &str, text: &str) -> Result<Vec<Resource>, InputError> {
 mod tests {
     use super::*;
 
+    fn error_of(name: &str, bytes: &[u8]) -> InputError {
+        match parse(name, bytes) {
+            Err(failed) => failed.error,
+            Ok(_) => panic!("{name} accepted"),
+        }
+    }
+
     #[test]
     fn offsets_follow_lines_and_columns() {
         let text = "ab\ncde\nf";
@@ -150,26 +176,26 @@ mod tests {
 
     #[test]
     fn syntax_errors_point_into_the_file() {
-        let err = parse("plan.json", b"{\n  \"resource_changes\": [,]\n}")
-            .err()
-            .expect("invalid");
-        let (text, err) = err;
-        let offset = err.offset().expect("offset");
-        let text = text.expect("decoded");
-        assert_eq!(crate::model::LineIndex::new(&text).position(offset).0, 2);
+        let text = "{\n  \"resource_changes\": [,]\n}";
+        let err = error_of("plan.json", text.as_bytes());
+        let offset = err.span().expect("span").start;
+        assert_eq!(crate::model::LineIndex::new(text).position(offset).0, 2);
         assert!(err.to_string().starts_with("invalid JSON"), "{err}");
     }
 
     #[test]
     fn names_the_document_when_it_is_not_a_plan() {
-        let state = br#"{"format_version":"1.0","values":{"root_module":{}}}"#;
-        let (_, err) = parse("x.json", state).err().expect("state is not a plan");
-        assert!(err.to_string().contains("Terraform state"), "{err}");
-        let (_, err) = parse("x.json", br#"{"name":"pkg"}"#)
-            .err()
-            .expect("not a plan");
-        assert!(err.to_string().contains("not a Terraform plan"), "{err}");
-        let (_, err) = parse("x.txt", b"hello").err().expect("not json");
-        assert!(err.to_string().contains("not JSON"), "{err}");
+        let state = error_of(
+            "x.json",
+            br#"{"format_version":"1.0","values":{"root_module":{}}}"#,
+        );
+        assert!(state.to_string().contains("Terraform state"), "{state}");
+        let not_plan = error_of("x.json", br#"{"name":"pkg"}"#);
+        assert!(
+            not_plan.to_string().contains("not a Terraform plan"),
+            "{not_plan}"
+        );
+        let not_json = error_of("x.txt", b"hello");
+        assert!(not_json.to_string().contains("not JSON"), "{not_json}");
     }
 }

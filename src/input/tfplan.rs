@@ -159,6 +159,7 @@ pub fn parse(text: &str, base: usize) -> Result<Vec<Resource>, InputError> {
     let span_of = |raw: &RawValue| {
         let start = base + (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
         Span {
+            file: 0,
             start,
             end: start + raw.get().len(),
         }
@@ -415,6 +416,7 @@ impl<'a> Plan<'a> {
             configured,
             provider_settings: self.provider_settings(&key, &modules),
             span,
+            attribute_spans: BTreeMap::new(),
         }
     }
 
@@ -426,6 +428,7 @@ impl<'a> Plan<'a> {
                 values: Value::Object(Map::new()),
                 unknown: Value::Object(Map::new()),
                 provenance: BTreeMap::new(),
+                spans: BTreeMap::new(),
             };
         };
         let scope = config
@@ -439,6 +442,7 @@ impl<'a> Plan<'a> {
             values: Value::Object(Map::new()),
             unknown: Value::Object(Map::new()),
             provenance: BTreeMap::new(),
+            spans: BTreeMap::new(),
         };
         let mut at = Vec::new();
         let (values, unknown) = self.resolve_block(

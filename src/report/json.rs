@@ -51,7 +51,7 @@ pub fn render(report: &Report) -> String {
         .iter()
         .flat_map(|file| file.findings.iter().map(move |f| (file, f)))
         .map(|(file, f)| {
-            let (line, column) = file.position(f.span.start);
+            let at = file.position(f.span);
             JsonFinding {
                 rule: f.rule,
                 name: f.name,
@@ -61,9 +61,9 @@ pub fn render(report: &Report) -> String {
                 failing: f.failing,
                 resource: &f.resource,
                 resource_type: &f.resource_type,
-                file: &file.file,
-                line,
-                column,
+                file: at.file,
+                line: at.line,
+                column: at.column,
                 message: &f.message,
                 help: &f.help,
                 location: f.location.as_ref(),
@@ -88,9 +88,9 @@ fn error(file: &FileReport) -> Option<JsonError<'_>> {
     let message = file.error.as_ref()?.to_string();
     let position = file.error_position();
     Some(JsonError {
-        file: &file.file,
-        line: position.map(|p| p.0),
-        column: position.map(|p| p.1),
+        file: position.as_ref().map_or(&file.file, |p| p.file),
+        line: position.as_ref().map(|p| p.line),
+        column: position.as_ref().map(|p| p.column),
         message,
     })
 }

@@ -6,36 +6,68 @@ pub mod sarif;
 pub mod text;
 
 use crate::input::InputError;
-use crate::model::{Finding, LineIndex, Verdict};
+use crate::model::{Finding, LineIndex, Span, Verdict};
 
-/// The outcome of scanning one input.
+/// A source file of an input, kept to turn byte offsets into lines.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    lines: LineIndex,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: &str) -> Self {
+        Self {
+            name: name.into(),
+            lines: LineIndex::new(text),
+        }
+    }
+}
+
+/// The outcome of scanning one input (a plan file, or a Terraform module
+/// made of several files).
 #[derive(Debug, Clone)]
 pub struct FileReport {
+    /// The input as named on the command line.
     pub file: String,
     pub resources: usize,
     pub findings: Vec<Finding>,
     pub error: Option<InputError>,
-    lines: LineIndex,
+    /// The files spans point into; `Span::file` indexes this list.
+    pub sources: Vec<Source>,
+}
+
+/// A position as users read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position<'a> {
+    pub file: &'a str,
+    pub line: usize,
+    pub column: usize,
 }
 
 impl FileReport {
-    pub fn evaluated(file: &str, text: &str, resources: usize, findings: Vec<Finding>) -> Self {
+    pub fn evaluated(
+        file: &str,
+        sources: Vec<Source>,
+        resources: usize,
+        findings: Vec<Finding>,
+    ) -> Self {
         Self {
             file: file.to_string(),
             resources,
             findings,
             error: None,
-            lines: LineIndex::new(text),
+            sources,
         }
     }
 
-    pub fn failed(file: &str, text: Option<&str>, error: InputError) -> Self {
+    pub fn failed(file: &str, sources: Vec<Source>, error: InputError) -> Self {
         Self {
             file: file.to_string(),
             resources: 0,
             findings: Vec::new(),
             error: Some(error),
-            lines: text.map(LineIndex::new).unwrap_or_default(),
+            sources,
         }
     }
 
@@ -43,19 +75,33 @@ impl FileReport {
     pub fn unreadable(file: &str, reason: &str) -> Self {
         Self::failed(
             file,
-            None,
+            Vec::new(),
             InputError::Unsupported(format!("cannot read: {reason}")),
         )
     }
 
-    /// 1-based line and column of a byte offset in this file.
-    pub fn position(&self, offset: usize) -> (usize, usize) {
-        self.lines.position(offset)
+    /// File, 1-based line and column of a span's start.
+    pub fn position(&self, span: Span) -> Position<'_> {
+        match self.sources.get(span.file) {
+            Some(source) => {
+                let (line, column) = source.lines.position(span.start);
+                Position {
+                    file: &source.name,
+                    line,
+                    column,
+                }
+            }
+            None => Position {
+                file: &self.file,
+                line: 1,
+                column: 1,
+            },
+        }
     }
 
-    /// The line and column of the error, when it has a position.
-    pub fn error_position(&self) -> Option<(usize, usize)> {
-        self.error.as_ref()?.offset().map(|o| self.position(o))
+    /// Where the error is, when it has a position.
+    pub fn error_position(&self) -> Option<Position<'_>> {
+        self.error.as_ref()?.span().map(|span| self.position(span))
     }
 }
 

@@ -24,12 +24,13 @@ pub fn render(report: &Report) -> String {
     let mut notifications = Vec::new();
     for file in &report.files {
         if let Some(error) = &file.error {
-            let mut location =
-                json!({"physicalLocation": {"artifactLocation": {"uri": file.file}}});
-            if let Some((line, column)) = file.error_position() {
-                location["physicalLocation"]["region"] =
-                    json!({"startLine": line, "startColumn": column});
-            }
+            let location = match file.error_position() {
+                Some(p) => json!({"physicalLocation": {
+                    "artifactLocation": {"uri": p.file},
+                    "region": {"startLine": p.line, "startColumn": p.column}
+                }}),
+                None => json!({"physicalLocation": {"artifactLocation": {"uri": file.file}}}),
+            };
             notifications.push(json!({
                 "level": "error",
                 "message": {"text": error.to_string()},
@@ -37,7 +38,7 @@ pub fn render(report: &Report) -> String {
             }));
         }
         for finding in &file.findings {
-            let (line, column) = file.position(finding.span.start);
+            let at = file.position(finding.span);
             let index = REGISTRY
                 .iter()
                 .position(|r| r.meta.id == finding.rule)
@@ -54,8 +55,8 @@ pub fn render(report: &Report) -> String {
                 "message": {"text": format!("{} Help: {}", finding.message, finding.help)},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": file.file},
-                        "region": {"startLine": line, "startColumn": column}
+                        "artifactLocation": {"uri": at.file},
+                        "region": {"startLine": at.line, "startColumn": at.column}
                     },
                     "logicalLocations": [{"fullyQualifiedName": finding.resource, "kind": "resource"}]
                 }],

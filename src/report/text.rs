@@ -9,7 +9,7 @@ pub fn render(report: &Report) -> String {
     for file in &report.files {
         if let Some(error) = &file.error {
             let at = match file.error_position() {
-                Some((line, column)) => format!("{}:{line}:{column}", file.file),
+                Some(p) => format!("{}:{}:{}", p.file, p.line, p.column),
                 None => file.file.clone(),
             };
             let _ = writeln!(out, "error: {at}: {error}\n");
@@ -20,13 +20,13 @@ pub fn render(report: &Report) -> String {
                 Verdict::Violation => "",
                 Verdict::Undetermined => " (undetermined)",
             };
-            let (line, column) = file.position(finding.span.start);
+            let at = file.position(finding.span);
             let _ = writeln!(
                 out,
                 "{level}[{}] {}{tag}: {}",
                 finding.rule, finding.name, finding.message
             );
-            let _ = writeln!(out, "  --> {}:{line}:{column}", file.file);
+            let _ = writeln!(out, "  --> {}:{}:{}", at.file, at.line, at.column);
             let _ = writeln!(out, "   = help: {}\n", finding.help);
         }
     }

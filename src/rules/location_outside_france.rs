@@ -68,6 +68,7 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
                 resource.provider
             ),
             location: None,
+            attribute: None,
         });
         return;
     };
@@ -85,6 +86,7 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
                     suggestion(provider, location, ctx)
                 ),
                 location: Some(location.clone()),
+                attribute: None,
             });
             continue;
         };
@@ -109,6 +111,7 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
             ),
             help: suggestion(provider, location, ctx),
             location: Some(location.clone()),
+            attribute: None,
         });
     }
 }

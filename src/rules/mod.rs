@@ -50,6 +50,8 @@ pub struct Draft {
     pub message: String,
     pub help: String,
     pub location: Option<Location>,
+    /// The attribute at fault, to point at it; the location's own span wins.
+    pub attribute: Option<String>,
 }
 
 pub struct Rule {
@@ -87,20 +89,27 @@ impl Rule {
         }
         let mut drafts = Vec::new();
         (self.check)(subject, ctx, &mut drafts);
-        out.extend(drafts.into_iter().map(|d| Finding {
-            rule: self.meta.id,
-            name: self.meta.name,
-            category: self.meta.category,
-            severity: self.meta.severity,
-            verdict: d.verdict,
-            failing: d.verdict == Verdict::Violation
-                || ctx.profile.undetermined == UndeterminedIs::Fail,
-            resource: subject.resource.address.clone(),
-            resource_type: subject.resource.resource_type.clone(),
-            message: d.message,
-            help: d.help,
-            location: d.location,
-            span: subject.resource.span,
+        out.extend(drafts.into_iter().map(|d| {
+            Finding {
+                rule: self.meta.id,
+                name: self.meta.name,
+                category: self.meta.category,
+                severity: self.meta.severity,
+                verdict: d.verdict,
+                failing: d.verdict == Verdict::Violation
+                    || ctx.profile.undetermined == UndeterminedIs::Fail,
+                resource: subject.resource.address.clone(),
+                resource_type: subject.resource.resource_type.clone(),
+                message: d.message,
+                help: d.help,
+                span: d
+                    .location
+                    .as_ref()
+                    .and_then(|l| l.span)
+                    .or_else(|| d.attribute.as_deref().map(|a| subject.resource.span_of(a)))
+                    .unwrap_or(subject.resource.span),
+                location: d.location,
+            }
         }));
     }
 }

@@ -128,6 +128,7 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
         message,
         help,
         location: None,
+        attribute: None,
     });
 }
 

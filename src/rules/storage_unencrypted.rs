@@ -56,7 +56,7 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
     let Some(rule) = ctx.policy.encryption.get(&resource.resource_type) else {
         return;
     };
-    let (outcome, detail) = evaluate(rule, subject, ctx);
+    let (outcome, detail, attribute) = evaluate(rule, subject, ctx);
     let verdict = match outcome {
         EncryptionOutcome::Encrypted => return,
         EncryptionOutcome::Unencrypted => Verdict::Violation,
@@ -99,7 +99,16 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
         message,
         help,
         location: None,
+        attribute,
     });
+}
+
+/// What the encryption attributes of a resource say, and which one says it.
+struct Judgement {
+    outcome: EncryptionOutcome,
+    detail: String,
+    /// The attribute that decided, to point the finding at it.
+    attribute: Option<String>,
 }
 
 /// Encrypted if any check passes; otherwise undetermined if any check could
@@ -109,63 +118,67 @@ fn evaluate(
     rule: &EncryptionRule,
     subject: &Subject,
     ctx: &Context,
-) -> (EncryptionOutcome, String) {
+) -> (EncryptionOutcome, String, Option<String>) {
     let resource = subject.resource;
     if rule.checks.is_empty() {
-        return (rule.absent, "encrypted by the platform".into());
+        return (rule.absent, "encrypted by the platform".into(), None);
     }
-    let mut outcomes = Vec::new();
+    let mut judgements = Vec::new();
     let mut explicit_opt_out = false;
     for check in &rule.checks {
         let mut failed = None;
         let mut unknown = None;
         let mut absent = None;
         for reading in path::read(&resource.attributes, &resource.unknown, &check.path) {
-            match reading.probe {
-                Probe::Set(value) if check.accepts(value) => {}
-                Probe::Set(value) => {
-                    failed = failed.or(Some(format!("`{}` is {value}", reading.path)))
-                }
-                Probe::Unknown => {
-                    unknown = unknown.or(Some(format!(
-                        "`{}` is known only after apply",
-                        reading.path
-                    )))
-                }
-                Probe::Absent => absent = absent.or(Some(format!("`{}` is not set", reading.path))),
-            }
+            let slot = match reading.probe {
+                Probe::Set(value) if check.accepts(value) => continue,
+                Probe::Set(value) => (&mut failed, format!("`{}` is {value}", reading.path)),
+                Probe::Unknown => (
+                    &mut unknown,
+                    format!("`{}` is known only after apply", reading.path),
+                ),
+                Probe::Absent => (&mut absent, format!("`{}` is not set", reading.path)),
+            };
+            slot.0.get_or_insert((slot.1, reading.path));
         }
         explicit_opt_out |= failed.is_some();
-        outcomes.push(match (failed, unknown, absent) {
-            (Some(detail), _, _) => (EncryptionOutcome::Unencrypted, detail),
-            (None, Some(detail), _) => (rule.unknown, detail),
-            (None, None, Some(detail)) => (rule.absent, detail),
+        let (outcome, (detail, attribute)) = match (failed, unknown, absent) {
+            (Some(found), _, _) => (EncryptionOutcome::Unencrypted, found),
+            (None, Some(found), _) => (rule.unknown, found),
+            (None, None, Some(found)) => (rule.absent, found),
             (None, None, None) => (
                 EncryptionOutcome::Encrypted,
-                format!("`{}` is set", check.path),
+                (format!("`{}` is set", check.path), check.path.to_string()),
             ),
+        };
+        judgements.push(Judgement {
+            outcome,
+            detail,
+            attribute: Some(attribute),
         });
     }
-    let pick = |wanted| outcomes.iter().find(|(o, _)| *o == wanted).cloned();
+    let pick = |wanted| judgements.iter().position(|j| j.outcome == wanted);
     let decided = pick(EncryptionOutcome::Encrypted)
         .or_else(|| pick(EncryptionOutcome::Undetermined))
         .or_else(|| pick(EncryptionOutcome::Unencrypted));
-    let Some((outcome, detail)) = decided else {
+    let Some(index) = decided else {
         return (
             EncryptionOutcome::Undetermined,
             "no check could be read".into(),
+            None,
         );
     };
+    let judgement = judgements.swap_remove(index);
     // An account-wide default settles what the resource leaves open, never
     // an explicit opt-out.
-    if outcome != EncryptionOutcome::Encrypted
+    if judgement.outcome != EncryptionOutcome::Encrypted
         && !explicit_opt_out
         && let Some(default) = &rule.account_default
         && let Some(by_default) = account_default_on(default, subject, ctx)
     {
-        return (EncryptionOutcome::Encrypted, by_default);
+        return (EncryptionOutcome::Encrypted, by_default, None);
     }
-    (outcome, detail)
+    (judgement.outcome, judgement.detail, judgement.attribute)
 }
 
 /// The address of a resource enabling the account default in the same
