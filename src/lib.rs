@@ -69,12 +69,35 @@ impl<'p> Engine<'p> {
 
     /// Scans one input. `file` names it in the report; it is never opened.
     pub fn scan(&self, file: &str, bytes: &[u8]) -> FileReport {
-        match input::parse(file, bytes) {
+        self.report(file, input::parse(file, bytes))
+    }
+
+    /// Scans the Terraform module in `dir` (or, with `only_file`, that one
+    /// file), reading sources through `tree`.
+    pub fn scan_module(
+        &self,
+        name: &str,
+        dir: &str,
+        only_file: Option<&str>,
+        tree: &dyn input::hcl::SourceTree,
+        options: &input::hcl::HclOptions,
+    ) -> FileReport {
+        self.report(
+            name,
+            input::hcl::parse_module(dir, only_file, tree, options),
+        )
+    }
+
+    fn report(&self, name: &str, parsed: Result<input::Parsed, input::Failed>) -> FileReport {
+        match parsed {
             Ok(parsed) => {
                 let findings = self.evaluate(&parsed.resources);
-                FileReport::evaluated(file, parsed.sources, parsed.resources.len(), findings)
+                let mut report =
+                    FileReport::evaluated(name, parsed.sources, parsed.resources.len(), findings);
+                report.notes = parsed.notes;
+                report
             }
-            Err(failed) => FileReport::failed(file, failed.sources, failed.error),
+            Err(failed) => FileReport::failed(name, failed.sources, failed.error),
         }
     }
 
@@ -96,7 +119,8 @@ impl<'p> Engine<'p> {
     }
 
     fn subject<'a>(&'a self, resource: &'a model::Resource) -> Subject<'a> {
-        let provider = self.policy.provider(&resource.provider);
+        let entry = self.policy.provider_entry(&resource.provider);
+        let provider = entry.map(|(_, p)| p);
         let located = provider.filter(|p| {
             p.kind == ProviderKind::Cloud
                 && !p
@@ -106,6 +130,7 @@ impl<'p> Engine<'p> {
         });
         Subject {
             resource,
+            source: entry.map_or(resource.provider.as_str(), |(source, _)| source),
             provider,
             locations: located
                 .map(|p| locate::locations(resource, p))

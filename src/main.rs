@@ -2,6 +2,7 @@
 
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use souverain::input::hcl::{HclOptions, SourceTree, join};
 use souverain::input::{Format, InputError};
 use souverain::rules::{self, REGISTRY};
 use souverain::{Engine, FileReport, Policy, Report};
@@ -44,6 +45,41 @@ struct ScanArgs {
     /// A policy file extending or overriding the embedded policy; repeatable.
     #[arg(long = "policy", value_name = "FILE")]
     policies: Vec<PathBuf>,
+    /// A Terraform variables file for HCL modules, after terraform.tfvars and
+    /// *.auto.tfvars; repeatable, later files win.
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<String>,
+    /// A Terraform variable for HCL modules (`--var region=eu-west-3`); wins
+    /// over every file; repeatable.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(name, value)| (name.trim().to_string(), value.to_string()))
+        .filter(|(name, _)| !name.is_empty())
+        .ok_or_else(|| format!("expected NAME=VALUE, got `{text}`"))
+}
+
+/// Terraform sources read from the file system.
+struct FsTree;
+
+impl SourceTree for FsTree {
+    fn list(&self, dir: &str) -> Result<Vec<String>, String> {
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("{dir}: {e}"))?;
+        let mut files: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|e| e.file_name().to_str().map(|n| join(dir, n)))
+            .collect();
+        files.sort();
+        Ok(files)
+    }
+
+    fn read(&self, path: &str) -> Result<Vec<u8>, String> {
+        std::fs::read(path).map_err(|e| format!("{path}: {e}"))
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -112,6 +148,10 @@ fn scan(args: ScanArgs) -> Result<u8> {
         policy.extend(&name, &text).map_err(report_policy_error)?;
     }
     let engine = Engine::new(&policy, args.profile.as_deref())?;
+    let options = HclOptions {
+        var_files: args.var_files.clone(),
+        vars: args.vars.clone(),
+    };
 
     let mut files = Vec::new();
     let mut skipped = 0;
@@ -123,7 +163,12 @@ fn scan(args: ScanArgs) -> Result<u8> {
                 Err(e) => files.push(FileReport::unreadable("<stdin>", &e.to_string())),
             }
         } else if path.is_dir() {
-            for file in walk(path) {
+            let (modules, plans) = walk(path);
+            for dir in modules {
+                let name = dir.display().to_string();
+                files.push(engine.scan_module(&name, &name, None, &FsTree, &options));
+            }
+            for file in plans {
                 let report = scan_file(&engine, &file);
                 // In a directory, JSON that is not a plan (package.json...)
                 // and formats not supported yet are someone else's files.
@@ -136,6 +181,14 @@ fn scan(args: ScanArgs) -> Result<u8> {
                     files.push(report);
                 }
             }
+        } else if path.extension().is_some_and(|e| e == "tf") {
+            let name = path.display().to_string();
+            let dir = path
+                .parent()
+                .map(|p| p.display().to_string())
+                .filter(|d| !d.is_empty());
+            let dir = dir.unwrap_or_else(|| ".".into());
+            files.push(engine.scan_module(&name, &dir, Some(&name), &FsTree, &options));
         } else {
             files.push(scan_file(&engine, path));
         }
@@ -174,9 +227,11 @@ fn scan_file(engine: &Engine, path: &Path) -> FileReport {
     }
 }
 
-/// Files under `dir` in a format souverain reads, in a stable order; hidden
+/// Under `dir`, in a stable order: directories holding `.tf` files (each a
+/// Terraform module) and the other files in a format souverain reads. Hidden
 /// directories, `.terraform` caches and dependency folders are not entered.
-fn walk(dir: &Path) -> Vec<PathBuf> {
+fn walk(dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let mut modules = Vec::new();
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -185,6 +240,12 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         };
         let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         entries.sort();
+        if entries
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
+        {
+            modules.push(dir.clone());
+        }
         for path in entries.into_iter().rev() {
             let name = path
                 .file_name()
@@ -194,13 +255,17 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
                 if !name.starts_with('.') && name != "node_modules" && name != "target" {
                     stack.push(path);
                 }
-            } else if Format::from_name(name).is_some() {
+            } else if matches!(
+                Format::from_name(name),
+                Some(Format::TerraformPlanJson | Format::Yaml)
+            ) {
                 files.push(path);
             }
         }
     }
+    modules.sort();
     files.sort();
-    files
+    (modules, files)
 }
 
 /// Writes to stdout; a closed pipe (`| head`) ends the output quietly.

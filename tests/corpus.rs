@@ -16,6 +16,17 @@ const NOT_PLANS: &[(&str, &str)] = &[
     ("tfjson__invalid__plan.json", "invalid JSON"),
 ];
 
+/// Corpus HCL entries that cannot be evaluated, and what their error must say.
+const NOT_MODULES: &[(&str, &str)] = &[
+    // Terraform itself rejects it: "Attribute redefined".
+    ("checkov__example.tf", "invalid HCL"),
+    ("checkov__cdk.tf.json", "not supported yet"),
+    (
+        "scaleway__list-resource-03-by-zone.tfquery.hcl",
+        "declare no infrastructure",
+    ),
+];
+
 fn scan_corpus_file(engine: &Engine, path: &Path) -> FileReport {
     let bytes = std::fs::read(path).expect("readable corpus file");
     let name = path.display().to_string();
@@ -51,6 +62,7 @@ fn every_corpus_file_gives_a_report_or_a_clear_error() {
             .and_then(|p| p.iter().next())
             .and_then(|c| c.to_str());
         match (kind, &report.error) {
+            (Some("hcl"), _) => {} // checked module by module below
             (Some("tfplan"), None) => {
                 assert!(
                     !NOT_PLANS.iter().any(|(n, _)| *n == name),
@@ -87,6 +99,99 @@ fn every_corpus_file_gives_a_report_or_a_clear_error() {
         }
     }
     assert!(plans >= 50, "only {plans} plans evaluated");
+}
+
+#[test]
+fn every_hcl_corpus_entry_is_evaluated_as_a_module_or_refused_with_a_reason() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let engine = Engine::new(common::policy(), None).expect("default profile");
+    let hcl = corpus.join("hcl");
+    let mut evaluated = 0;
+    for entry in std::fs::read_dir(&hcl).expect("hcl corpus").flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let tree = common::memory_tree(&hcl, &path);
+        let options = souverain::input::hcl::HclOptions::default();
+        // As the CLI does: a file alone, or every directory holding `.tf` files.
+        let module_dirs: Vec<String> = tree
+            .files
+            .keys()
+            .filter(|f| f.ends_with(".tf"))
+            .filter_map(|f| f.rsplit_once('/').map(|(dir, _)| dir.to_string()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let reports: Vec<FileReport> = catch_unwind(AssertUnwindSafe(|| {
+            if path.is_dir() {
+                module_dirs
+                    .iter()
+                    .map(|dir| engine.scan_module(dir, dir, None, &tree, &options))
+                    .collect()
+            } else {
+                vec![engine.scan(&name, &std::fs::read(&path).expect("readable"))]
+            }
+        }))
+        .unwrap_or_else(|_| panic!("panic on {name}"));
+        assert!(!reports.is_empty(), "{name}: no module found");
+        for report in reports {
+            match (&report.error, NOT_MODULES.iter().find(|(n, _)| *n == name)) {
+                (None, None) => evaluated += 1,
+                (Some(error), Some((_, expected))) => {
+                    assert!(error.to_string().contains(expected), "{name}: {error}");
+                    if let Some(at) = report.error_position() {
+                        assert!(at.line > 0, "{name}: error without a line");
+                    }
+                }
+                (Some(error), None) => panic!("{}: {error}", report.file),
+                (None, Some(_)) => panic!("{name} should have been refused"),
+            }
+        }
+    }
+    assert!(evaluated >= 45, "only {evaluated} HCL entries evaluated");
+}
+
+/// The same configuration as HCL and as its plan gives the same findings:
+/// the six fugue/regula pairs of the corpus.
+#[test]
+fn hcl_and_its_plan_give_the_same_findings() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let engine = Engine::new(common::policy(), None).expect("default profile");
+    for pair in [
+        "account_secure_transfer_infra",
+        "bucket_sse_infra",
+        "cryptokey_rotate_infra",
+        "firewall_no_inbound_all_infra",
+        "resource_view_07_infra",
+        "volume_encrypted_infra",
+    ] {
+        let read = |path: std::path::PathBuf| std::fs::read(&path).expect("pair file");
+        let from_hcl = engine.scan(
+            "main.tf",
+            &read(corpus.join(format!("hcl/regula__{pair}.tf"))),
+        );
+        let from_plan = engine.scan(
+            "plan.json",
+            &read(corpus.join(format!("tfplan/regula__{pair}.json"))),
+        );
+        assert!(
+            from_hcl.error.is_none() && from_plan.error.is_none(),
+            "{pair}"
+        );
+        let summary = |report: &FileReport| {
+            let mut s: Vec<(String, &str, Verdict)> = report
+                .findings
+                .iter()
+                .map(|f| (f.resource.clone(), f.rule, f.verdict))
+                .collect();
+            s.sort();
+            s
+        };
+        assert_eq!(summary(&from_hcl), summary(&from_plan), "{pair}");
+    }
 }
 
 fn corpus_plan(name: &str) -> Option<FileReport> {

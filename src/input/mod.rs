@@ -2,6 +2,8 @@
 //! Each module knows one format and nothing of policies.
 
 pub mod decode;
+pub mod hcl;
+mod hcl_functions;
 pub mod tfplan;
 
 use crate::model::{Resource, Span};
@@ -98,6 +100,15 @@ impl Format {
 pub struct Parsed {
     pub sources: Vec<Source>,
     pub resources: Vec<Resource>,
+    /// What the reader could not follow or chose to say (remote modules...).
+    pub notes: Vec<Note>,
+}
+
+/// Information about how an input was read; not a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub message: String,
+    pub span: Option<Span>,
 }
 
 /// An input that could not be evaluated, with the sources its error may point into.
@@ -107,8 +118,19 @@ pub struct Failed {
 }
 
 /// Decodes and parses one file. `name` is only used to recognise formats
-/// that cannot be told from their content.
+/// that cannot be told from their content. A `.tf` file is read as a module of
+/// its own (its sibling files are not seen: scan the directory for those).
 pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, Failed> {
+    if is_hcl(name, bytes) {
+        let mut tree = hcl::MemoryTree::default();
+        tree.files.insert(hcl::join(".", name), bytes.to_vec());
+        return hcl::parse_module(
+            ".",
+            Some(&hcl::join(".", name)),
+            &tree,
+            &hcl::HclOptions::default(),
+        );
+    }
     let text = match decode::decode(bytes) {
         Ok(text) => text,
         Err(e) => {
@@ -120,15 +142,60 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, Failed> {
     };
     let sources = vec![Source::new(name, &text)];
     match parse_text(name, &text) {
-        Ok(resources) => Ok(Parsed { sources, resources }),
+        Ok(resources) => Ok(Parsed {
+            sources,
+            resources,
+            notes: Vec::new(),
+        }),
         Err(error) => Err(Failed { sources, error }),
     }
 }
 
+/// A `.tf` file, or text (e.g. on stdin) that starts like Terraform source.
+fn is_hcl(name: &str, bytes: &[u8]) -> bool {
+    if name.to_ascii_lowercase().ends_with(".tf") {
+        return true;
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    let first = text.lines().map(str::trim).find(|l| {
+        !l.is_empty() && !l.starts_with('#') && !l.starts_with("//") && !l.starts_with("/*")
+    });
+    first.is_some_and(|line| {
+        let word = line
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .next()
+            .unwrap_or("");
+        matches!(
+            word,
+            "resource"
+                | "provider"
+                | "variable"
+                | "module"
+                | "terraform"
+                | "locals"
+                | "data"
+                | "output"
+        ) && line[word.len()..].trim_start().starts_with(['"', '{'])
+    })
+}
+
 fn parse_text(name: &str, text: &str) -> Result<Vec<Resource>, InputError> {
-    if matches!(Format::from_name(name), Some(Format::TerraformHcl)) && !name.ends_with(".json") {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".tfvars") {
+        return Err(InputError::NotAPlan(
+            "a variables file is read with its module: scan the module directory, or pass it with --var-file".into(),
+        ));
+    }
+    if lower.ends_with(".hcl") {
+        return Err(InputError::NotAPlan(
+            "not a Terraform configuration (.tf) or plan: `.hcl` files such as `.tfquery.hcl` declare no infrastructure".into(),
+        ));
+    }
+    if lower.ends_with(".tf.json") {
         return Err(InputError::Unsupported(
-            "Terraform HCL source is not supported yet; scan the plan JSON (`terraform show -json PLANFILE`)".into(),
+            "Terraform JSON syntax (.tf.json) is not supported yet; scan the plan JSON (`terraform show -json PLANFILE`)".into(),
         ));
     }
     let trimmed = text.trim_start();

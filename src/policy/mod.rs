@@ -393,11 +393,21 @@ impl Policy {
 
     /// The catalogue entry for a provider source, by source or alias.
     pub fn provider(&self, source: &str) -> Option<&ProviderEntry> {
-        self.providers.get(source).or_else(|| {
-            self.providers
-                .values()
-                .find(|p| p.aliases.iter().any(|a| a == source))
-        })
+        self.provider_entry(source).map(|(_, entry)| entry)
+    }
+
+    /// The catalogue's own source and entry for a source or alias. Registry
+    /// addresses are case-insensitive (`cloud-temple/cloudtemple`).
+    pub fn provider_entry(&self, source: &str) -> Option<(&str, &ProviderEntry)> {
+        self.providers
+            .get_key_value(source)
+            .or_else(|| {
+                self.providers.iter().find(|(key, entry)| {
+                    key.eq_ignore_ascii_case(source)
+                        || entry.aliases.iter().any(|a| a.eq_ignore_ascii_case(source))
+                })
+            })
+            .map(|(key, entry)| (key.as_str(), entry))
     }
 
     /// The catalogued source for a provider type name (`aws`), used for

@@ -13,7 +13,16 @@ struct JsonReport<'a> {
     profile: &'a str,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
+    notes: Vec<JsonNote<'a>>,
     summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonNote<'a> {
+    file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -71,11 +80,26 @@ pub fn render(report: &Report) -> String {
         })
         .collect();
     let errors = report.files.iter().filter_map(error).collect();
+    let notes = report
+        .files
+        .iter()
+        .flat_map(|file| {
+            file.notes.iter().map(move |note| {
+                let at = note.span.map(|span| file.position(span));
+                JsonNote {
+                    file: at.as_ref().map_or(&file.file, |p| p.file),
+                    line: at.as_ref().map(|p| p.line),
+                    message: &note.message,
+                }
+            })
+        })
+        .collect();
     let json = JsonReport {
         version: VERSION,
         profile: &report.profile,
         findings,
         errors,
+        notes,
         summary: report.summary(),
     };
     // Serializing plain structs of strings and numbers cannot fail.

@@ -5,7 +5,7 @@ pub mod json;
 pub mod sarif;
 pub mod text;
 
-use crate::input::InputError;
+use crate::input::{InputError, Note};
 use crate::model::{Finding, LineIndex, Span, Verdict};
 
 /// A source file of an input, kept to turn byte offsets into lines.
@@ -35,6 +35,8 @@ pub struct FileReport {
     pub error: Option<InputError>,
     /// The files spans point into; `Span::file` indexes this list.
     pub sources: Vec<Source>,
+    /// How the input was read (remote modules not followed...).
+    pub notes: Vec<Note>,
 }
 
 /// A position as users read it.
@@ -58,6 +60,7 @@ impl FileReport {
             findings,
             error: None,
             sources,
+            notes: Vec::new(),
         }
     }
 
@@ -68,6 +71,7 @@ impl FileReport {
             findings: Vec::new(),
             error: Some(error),
             sources,
+            notes: Vec::new(),
         }
     }
 

@@ -14,6 +14,24 @@ pub fn render(report: &Report) -> String {
             };
             let _ = writeln!(out, "error: {at}: {error}\n");
         }
+        for note in &file.notes {
+            match note.span {
+                Some(span) => {
+                    let at = file.position(span);
+                    let _ = writeln!(
+                        out,
+                        "note: {}:{}:{}: {}",
+                        at.file, at.line, at.column, note.message
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "note: {}", note.message);
+                }
+            }
+        }
+        if !file.notes.is_empty() {
+            out.push('\n');
+        }
         for finding in &file.findings {
             let level = if finding.failing { "error" } else { "warning" };
             let tag = match finding.verdict {

@@ -27,6 +27,9 @@ pub struct RuleMeta {
 /// A resource with what the engine worked out about it.
 pub struct Subject<'a> {
     pub resource: &'a Resource,
+    /// The provider source as the catalogue names it (legacy addresses such
+    /// as `hashicorp/ovh` resolved), else as the input names it.
+    pub source: &'a str,
     /// The provider's catalogue entry, if the policy knows the provider.
     pub provider: Option<&'a ProviderEntry>,
     /// Where it is; empty when the provider deploys nothing anywhere or the

@@ -75,7 +75,7 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
         .policy
         .qualified_offers
         .iter()
-        .filter(|(_, offer)| offer.providers.contains(&resource.provider))
+        .filter(|(_, offer)| offer.providers.iter().any(|p| p == subject.source))
         .collect();
     let mut undetermined = None;
     let mut mismatches = Vec::new();
@@ -110,7 +110,7 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
             Verdict::Violation,
             format!(
                 "{} is deployed with `{}`, which has no SecNumCloud-qualified offer in the policy",
-                resource.address, resource.provider
+                resource.address, subject.source
             ),
         ),
         None => (
@@ -118,7 +118,7 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
             format!(
                 "{} is deployed with `{}` outside its qualified offer: {}",
                 resource.address,
-                resource.provider,
+                subject.source,
                 mismatches.join("; ")
             ),
         ),

@@ -203,7 +203,7 @@ fn account_default_on(
         .iter()
         .filter(|other| {
             other.resource.resource_type == default.resource
-                && other.resource.provider == subject.resource.provider
+                && other.source == subject.source
                 && region(other) == ours
         })
         .find(|other| {

@@ -81,3 +81,24 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// A directory (or one file) of the disk, loaded into memory as the engine's
+/// source tree, with paths relative to `base`.
+pub fn memory_tree(base: &Path, entry: &Path) -> souverain::input::hcl::MemoryTree {
+    let mut tree = souverain::input::hcl::MemoryTree::default();
+    let files = if entry.is_dir() {
+        files_under(entry)
+    } else {
+        vec![entry.to_path_buf()]
+    };
+    for file in files {
+        let relative = file
+            .strip_prefix(base)
+            .expect("under base")
+            .display()
+            .to_string();
+        tree.files
+            .insert(relative, std::fs::read(&file).expect("readable"));
+    }
+    tree
+}

@@ -1,0 +1,1197 @@
+//! Terraform HCL source, evaluated the way Terraform would before a plan.
+//!
+//! A directory is a module: all its `.tf` files together. Variables take, from
+//! weakest to strongest, their default, `terraform.tfvars`, `*.auto.tfvars` in
+//! name order, `--var-file` files in order and `--var` values. Locals,
+//! templates, conditionals and the functions of [`super::hcl_functions`] are
+//! evaluated; whatever cannot be (resource attributes, data sources, missing
+//! functions) is **unknown**, exactly like `after_unknown` in a plan, so the
+//! rules read source and plans alike and an unknown location is undetermined.
+//!
+//! Provider blocks and aliases, `required_providers` sources, provider
+//! inheritance and the `providers = {}` map of local module calls are
+//! followed; local modules (`source = "./..."`) are read through the
+//! [`SourceTree`], so this module does no I/O itself. Remote modules are not
+//! followed and say so in a note. `count` and `for_each` expand to addresses
+//! when their keys are known; `dynamic` blocks expand when their collection is.
+
+use super::hcl_functions;
+use super::{Failed, InputError, Note, Parsed, decode};
+use crate::model::{Action, Provenance, ProvenanceKind, ProviderSettings, Resource, Span};
+use crate::report::Source;
+use hcl::edit::Span as _;
+use hcl::edit::expr::{Expression as EditExpr, ObjectKey, TraversalOperator};
+use hcl::edit::structure::{Attribute, Block, Body};
+use hcl::edit::visit_mut::{VisitMut, visit_expr_mut};
+use hcl::eval::{Context, Evaluate};
+use hcl::{Map as HclMap, Value};
+use serde_json::{Map, Value as Json};
+use std::collections::BTreeMap;
+
+/// Where module sources come from: the file system in the CLI, memory in
+/// tests and in the WASM module.
+pub trait SourceTree {
+    /// Paths of the files directly in `dir` (as `dir/name`), sorted.
+    fn list(&self, dir: &str) -> Result<Vec<String>, String>;
+    fn read(&self, path: &str) -> Result<Vec<u8>, String>;
+}
+
+/// Files held in memory, keyed by path (`dir/name`).
+#[derive(Debug, Default, Clone)]
+pub struct MemoryTree {
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+impl SourceTree for MemoryTree {
+    fn list(&self, dir: &str) -> Result<Vec<String>, String> {
+        Ok(self
+            .files
+            .keys()
+            .filter(|path| parent(path) == normalize(dir))
+            .cloned()
+            .collect())
+    }
+
+    fn read(&self, path: &str) -> Result<Vec<u8>, String> {
+        self.files
+            .get(&normalize(path))
+            .cloned()
+            .ok_or_else(|| format!("{path}: no such file"))
+    }
+}
+
+/// Values given on the command line.
+#[derive(Debug, Default, Clone)]
+pub struct HclOptions {
+    /// `--var-file` paths, in order.
+    pub var_files: Vec<String>,
+    /// `--var name=value`, in order.
+    pub vars: Vec<(String, String)>,
+}
+
+/// How deep local modules may nest before souverain stops following them.
+const MAX_MODULE_DEPTH: usize = 16;
+
+/// Reads the module in `dir`. With `only_file`, the module is that one file
+/// (a file scanned on its own, or standard input).
+pub fn parse_module(
+    dir: &str,
+    only_file: Option<&str>,
+    tree: &dyn SourceTree,
+    options: &HclOptions,
+) -> Result<Parsed, Failed> {
+    let mut reader = Reader {
+        tree,
+        sources: Vec::new(),
+        texts: Vec::new(),
+        notes: Vec::new(),
+        resources: Vec::new(),
+    };
+    let result = reader.root(dir, only_file, options);
+    match result {
+        Ok(()) => Ok(Parsed {
+            sources: reader.sources,
+            resources: reader.resources,
+            notes: reader.notes,
+        }),
+        Err(error) => Err(Failed {
+            sources: reader.sources,
+            error,
+        }),
+    }
+}
+
+struct Reader<'t> {
+    tree: &'t dyn SourceTree,
+    sources: Vec<Source>,
+    /// The text of each source, for comments and positions.
+    texts: Vec<String>,
+    notes: Vec<Note>,
+    resources: Vec<Resource>,
+}
+
+/// One parsed file of a module.
+struct File {
+    source: usize,
+    body: Body,
+}
+
+/// A variable's value and where it came from, in words.
+#[derive(Clone)]
+struct VarValue {
+    value: Option<Value>,
+    origin: String,
+}
+
+/// What an expression is evaluated against in one module instance.
+#[derive(Clone, Default)]
+struct Scope {
+    /// `module.a["x"].module.b`, empty at the root.
+    address: String,
+    dir: String,
+    root_dir: String,
+    vars: BTreeMap<String, VarValue>,
+    locals: HclMap<String, Value>,
+    /// Provider configurations by key (`aws`, `aws.paris`).
+    providers: BTreeMap<String, ProviderSettings>,
+    /// Local provider names to sources (`aws` → `hashicorp/aws`).
+    sources: BTreeMap<String, String>,
+    /// Known attributes of this module's resources, by type then name.
+    resources: HclMap<String, Value>,
+    /// `each` and `count` of the instance being evaluated.
+    each: Option<(Value, Value)>,
+    count: Option<Value>,
+    depth: usize,
+}
+
+impl Scope {
+    fn context(&self) -> Context<'static> {
+        let mut ctx = Context::new();
+        hcl_functions::declare(&mut ctx);
+        let vars: HclMap<String, Value> = self
+            .vars
+            .iter()
+            .filter_map(|(k, v)| v.value.clone().map(|value| (k.clone(), value)))
+            .collect();
+        ctx.declare_var("var", Value::Object(vars));
+        ctx.declare_var("local", Value::Object(self.locals.clone()));
+        let mut path = HclMap::new();
+        path.insert("module".into(), Value::from(self.dir.as_str()));
+        path.insert("root".into(), Value::from(self.root_dir.as_str()));
+        path.insert("cwd".into(), Value::from(self.root_dir.as_str()));
+        ctx.declare_var("path", Value::Object(path));
+        let mut terraform = HclMap::new();
+        terraform.insert("workspace".into(), Value::from("default"));
+        ctx.declare_var("terraform", Value::Object(terraform));
+        for (resource_type, by_name) in &self.resources {
+            ctx.declare_var(resource_type.clone(), by_name.clone());
+        }
+        if let Some((key, value)) = &self.each {
+            let mut each = HclMap::new();
+            each.insert("key".into(), key.clone());
+            each.insert("value".into(), value.clone());
+            ctx.declare_var("each", Value::Object(each));
+        }
+        if let Some(index) = &self.count {
+            let mut count = HclMap::new();
+            count.insert("index".into(), index.clone());
+            ctx.declare_var("count", Value::Object(count));
+        }
+        ctx
+    }
+
+    fn evaluate(&self, expr: &EditExpr) -> Result<Value, String> {
+        evaluate_in(&self.context(), expr)
+    }
+}
+
+/// Evaluates an expression; `try` and `can` are settled first because their
+/// arguments are allowed to fail.
+fn evaluate_in(ctx: &Context, expr: &EditExpr) -> Result<Value, String> {
+    let mut expr = expr.clone();
+    TryRewriter { ctx }.visit_expr_mut(&mut expr);
+    hcl::Expression::from(expr)
+        .evaluate(ctx)
+        .map_err(|e| e.to_string())
+}
+
+struct TryRewriter<'c, 'a> {
+    ctx: &'c Context<'a>,
+}
+
+impl VisitMut for TryRewriter<'_, '_> {
+    fn visit_expr_mut(&mut self, expr: &mut EditExpr) {
+        // Innermost first, so nested `try` calls are settled before outer ones.
+        visit_expr_mut(self, expr);
+        let EditExpr::FuncCall(call) = expr else {
+            return;
+        };
+        if !call.name.namespace.is_empty() {
+            return;
+        }
+        let settled = match call.name.name.as_str() {
+            "try" => call
+                .args
+                .iter()
+                .find_map(|arg| hcl::Expression::from(arg.clone()).evaluate(self.ctx).ok()),
+            "can" => call.args.iter().next().map(|arg| {
+                Value::Bool(
+                    hcl::Expression::from(arg.clone())
+                        .evaluate(self.ctx)
+                        .is_ok(),
+                )
+            }),
+            _ => return,
+        };
+        if let Some(value) = settled {
+            *expr = EditExpr::from(hcl::Expression::from(value));
+        }
+    }
+}
+
+/// `var.NAME...` → `NAME`.
+fn var_reference(expr: &EditExpr) -> Option<String> {
+    let EditExpr::Traversal(traversal) = expr else {
+        return None;
+    };
+    let EditExpr::Variable(root) = &traversal.expr else {
+        return None;
+    };
+    if root.as_str() != "var" {
+        return None;
+    }
+    match traversal.operators.first().map(|op| op.value()) {
+        Some(TraversalOperator::GetAttr(name)) => Some(name.as_str().to_string()),
+        _ => None,
+    }
+}
+
+/// `aws.paris` or `aws` written as a traversal (provider references).
+fn traversal_text(expr: &EditExpr) -> Option<String> {
+    match expr {
+        EditExpr::Variable(name) => Some(name.as_str().to_string()),
+        EditExpr::Traversal(traversal) => {
+            let mut text = traversal_text(&traversal.expr)?;
+            for op in &traversal.operators {
+                match op.value() {
+                    TraversalOperator::GetAttr(name) => {
+                        text.push('.');
+                        text.push_str(name.as_str());
+                    }
+                    _ => return None,
+                }
+            }
+            Some(text)
+        }
+        _ => None,
+    }
+}
+
+fn to_json(value: &Value) -> Json {
+    serde_json::to_value(value).unwrap_or(Json::Null)
+}
+
+impl Reader<'_> {
+    /// Records a note once (resources are evaluated in several passes).
+    fn note(&mut self, message: String, span: Option<Span>) {
+        let note = Note { message, span };
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+
+    fn root(
+        &mut self,
+        dir: &str,
+        only_file: Option<&str>,
+        options: &HclOptions,
+    ) -> Result<(), InputError> {
+        let files = match only_file {
+            Some(file) => vec![self.parse_file(file)?],
+            None => self.parse_dir(dir)?,
+        };
+        if files.is_empty() {
+            return Err(InputError::NotAPlan(format!("no `.tf` file in {dir}")));
+        }
+        let declared = declared_variables(&files);
+        let mut vars: BTreeMap<String, VarValue> = BTreeMap::new();
+        // Defaults, weakest.
+        for (name, (default, at)) in &declared {
+            if let Some(default) = default {
+                let origin = format!("default in {}", self.at(*at));
+                match Scope::default().evaluate(default) {
+                    Ok(value) => vars.insert(
+                        name.clone(),
+                        VarValue {
+                            value: Some(value),
+                            origin,
+                        },
+                    ),
+                    Err(_) => vars.insert(
+                        name.clone(),
+                        VarValue {
+                            value: None,
+                            origin,
+                        },
+                    ),
+                };
+            }
+        }
+        // Then variable files, in Terraform's order.
+        let mut var_files = Vec::new();
+        if only_file.is_none() {
+            let listed = self.tree.list(dir).map_err(InputError::Unsupported)?;
+            let tfvars = join(dir, "terraform.tfvars");
+            if listed.contains(&tfvars) {
+                var_files.push(tfvars);
+            }
+            var_files.extend(listed.into_iter().filter(|p| p.ends_with(".auto.tfvars")));
+        }
+        var_files.extend(options.var_files.iter().cloned());
+        for path in var_files {
+            let file = self.parse_file(&path)?;
+            for attribute in file.body.attributes() {
+                let name = attribute.key.as_str().to_string();
+                let origin = format!("set in {}", self.at(span_of(attribute.span(), file.source)));
+                let value = Scope::default().evaluate(&attribute.value).ok();
+                vars.insert(name, VarValue { value, origin });
+            }
+        }
+        for (name, raw) in &options.vars {
+            // `--var` values are HCL when they parse as such, else strings.
+            let value = hcl::edit::parser::parse_expr(raw)
+                .ok()
+                .and_then(|e| Scope::default().evaluate(&e).ok())
+                .unwrap_or_else(|| Value::from(raw.as_str()));
+            vars.insert(
+                name.clone(),
+                VarValue {
+                    value: Some(value),
+                    origin: "set by --var".into(),
+                },
+            );
+        }
+        for name in declared.keys() {
+            vars.entry(name.clone()).or_insert_with(|| VarValue {
+                value: None,
+                origin: "no value given (Terraform would ask for it)".into(),
+            });
+        }
+        let scope = Scope {
+            dir: dir.to_string(),
+            root_dir: dir.to_string(),
+            vars,
+            ..Scope::default()
+        };
+        self.module(&files, scope)
+    }
+
+    fn parse_dir(&mut self, dir: &str) -> Result<Vec<File>, InputError> {
+        let listed = self.tree.list(dir).map_err(InputError::Unsupported)?;
+        let mut files = Vec::new();
+        for path in listed {
+            if path.ends_with(".tf") {
+                files.push(self.parse_file(&path)?);
+            } else if path.ends_with(".tf.json") {
+                self.note(format!("{path}: Terraform JSON syntax is not read yet; its resources are not checked"), None);
+            }
+        }
+        Ok(files)
+    }
+
+    fn parse_file(&mut self, path: &str) -> Result<File, InputError> {
+        let bytes = self.tree.read(path).map_err(InputError::Unsupported)?;
+        let source = self.sources.len();
+        let text = decode::decode(&bytes)?.into_owned();
+        self.sources.push(Source::new(path, &text));
+        self.texts.push(text);
+        let text = &self.texts[source];
+        let body = hcl::edit::parser::parse_body(text).map_err(|e| {
+            let offset = super::offset_of(text, e.location().line(), e.location().column());
+            InputError::Syntax {
+                span: Span {
+                    file: source,
+                    start: offset,
+                    end: offset,
+                },
+                message: format!("invalid HCL: {}", e.message()),
+            }
+        })?;
+        Ok(File { source, body })
+    }
+
+    /// `file:line` of a span, for provenance texts.
+    fn at(&self, span: Span) -> String {
+        match self.sources.get(span.file) {
+            Some(source) => {
+                let line = crate::model::LineIndex::new(&self.texts[span.file])
+                    .position(span.start)
+                    .0;
+                format!("{}:{line}", source.name)
+            }
+            None => "?".into(),
+        }
+    }
+
+    /// Evaluates one module instance: locals, providers, resources, calls.
+    fn module(&mut self, files: &[File], mut scope: Scope) -> Result<(), InputError> {
+        scope.locals = evaluate_locals(files, &scope);
+        scope.sources.extend(required_providers(files, &scope));
+
+        for file in files {
+            for block in file
+                .body
+                .blocks()
+                .filter(|b| b.ident.as_str() == "provider")
+            {
+                let Some(name) = block.labels.first().map(|l| l.as_str().to_string()) else {
+                    continue;
+                };
+                let alias = block
+                    .body
+                    .get_attribute("alias")
+                    .and_then(|a| scope.evaluate(&a.value).ok())
+                    .and_then(|v| v.as_str().map(str::to_string));
+                let key = match alias {
+                    Some(alias) => format!("{name}.{alias}"),
+                    None => name.clone(),
+                };
+                let label = if scope.address.is_empty() {
+                    format!(
+                        "provider `{key}` ({})",
+                        self.at(span_of(block.span(), file.source))
+                    )
+                } else {
+                    format!(
+                        "provider `{key}` in {} ({})",
+                        scope.address,
+                        self.at(span_of(block.span(), file.source))
+                    )
+                };
+                let settings = self.settings(&block.body, file.source, &scope, &label, &key);
+                scope.providers.insert(key, settings);
+            }
+        }
+
+        // Resources read each other's configured attributes (a storage
+        // account's `location = azurerm_resource_group.rg.location`), as a
+        // plan would show them. Evaluate in passes until nothing changes.
+        let mut resources = Vec::new();
+        for _ in 0..MAX_REFERENCE_PASSES {
+            resources.clear();
+            for file in files {
+                for block in file
+                    .body
+                    .blocks()
+                    .filter(|b| b.ident.as_str() == "resource")
+                {
+                    resources.extend(self.resource(block, file.source, &scope));
+                }
+            }
+            let known = resource_values(&resources);
+            if known == scope.resources {
+                break;
+            }
+            scope.resources = known;
+            scope.locals = evaluate_locals(files, &scope);
+        }
+        self.resources
+            .extend(resources.into_iter().map(|(resource, _)| resource));
+
+        for file in files {
+            for block in file.body.blocks().filter(|b| b.ident.as_str() == "module") {
+                self.module_call(block, file.source, &scope)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A provider block's settings as a value tree, with provenance and spans.
+    fn settings(
+        &self,
+        body: &Body,
+        source: usize,
+        scope: &Scope,
+        label: &str,
+        key: &str,
+    ) -> ProviderSettings {
+        let mut settings = ProviderSettings {
+            key: Some(key.to_string()),
+            values: Json::Object(Map::new()),
+            unknown: Json::Object(Map::new()),
+            provenance: BTreeMap::new(),
+            spans: BTreeMap::new(),
+        };
+        let evaluated = self.body(body, source, scope, "", None);
+        settings.values = evaluated.values;
+        settings.unknown = evaluated.unknown;
+        for (path, (kind, detail)) in evaluated.described {
+            settings
+                .provenance
+                .insert(path, Provenance::new(kind, format!("{label}: {detail}")));
+        }
+        settings.spans = evaluated.spans;
+        settings
+    }
+
+    /// The instances of a resource block, each with its instance key.
+    fn resource(
+        &mut self,
+        block: &Block,
+        source: usize,
+        scope: &Scope,
+    ) -> Vec<(Resource, InstanceKey)> {
+        let (Some(resource_type), Some(name)) = (block.labels.first(), block.labels.get(1)) else {
+            return Vec::new();
+        };
+        let (resource_type, name) = (
+            resource_type.as_str().to_string(),
+            name.as_str().to_string(),
+        );
+        let base = if scope.address.is_empty() {
+            format!("{resource_type}.{name}")
+        } else {
+            format!("{}.{resource_type}.{name}", scope.address)
+        };
+        let block_span = span_of(block.span(), source);
+
+        let provider_key = block
+            .body
+            .get_attribute("provider")
+            .and_then(|a| traversal_text(&a.value))
+            .unwrap_or_else(|| {
+                resource_type
+                    .split('_')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            });
+        let local_name = provider_key
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let provider = scope
+            .sources
+            .get(&local_name)
+            .cloned()
+            .unwrap_or_else(|| format!("hashicorp/{local_name}"));
+        let settings = scope
+            .providers
+            .get(&provider_key)
+            .cloned()
+            .unwrap_or_else(|| ProviderSettings {
+                key: None,
+                values: Json::Object(Map::new()),
+                unknown: Json::Object(Map::new()),
+                provenance: BTreeMap::new(),
+                spans: BTreeMap::new(),
+            });
+
+        let mut out = Vec::new();
+        for (address, instance) in self.instances(&block.body, scope, &base, block_span) {
+            let key = match (&instance.count, &instance.each) {
+                (Some(index), _) => InstanceKey::Index(index.as_u64().unwrap_or_default() as usize),
+                (None, Some((key, _))) => {
+                    InstanceKey::Key(key.as_str().unwrap_or_default().to_string())
+                }
+                (None, None) => InstanceKey::Single,
+            };
+            let evaluated = self.body(&block.body, source, &instance, "", None);
+            let configured = evaluated
+                .described
+                .iter()
+                .filter(|(path, _)| !path.contains(['.', '[']))
+                .map(|(path, (kind, detail))| {
+                    (path.clone(), Provenance::new(kind.clone(), detail.clone()))
+                })
+                .collect();
+            let resource = Resource {
+                address,
+                resource_type: resource_type.clone(),
+                provider: provider.clone(),
+                action: Action::Planned,
+                attributes: evaluated.values,
+                unknown: evaluated.unknown,
+                configured,
+                provider_settings: settings.clone(),
+                span: block_span,
+                attribute_spans: evaluated.spans,
+            };
+            out.push((resource, key));
+        }
+        out
+    }
+
+    /// The instances `count` or `for_each` make, each with its address and
+    /// scope; one instance when neither is set or their value is unknown.
+    fn instances(
+        &mut self,
+        body: &Body,
+        scope: &Scope,
+        base: &str,
+        span: Span,
+    ) -> Vec<(String, Scope)> {
+        if let Some(count) = body.get_attribute("count") {
+            return match scope.evaluate(&count.value).ok().and_then(|v| v.as_u64()) {
+                Some(n) => (0..n)
+                    .map(|i| {
+                        let mut instance = scope.clone();
+                        instance.count = Some(Value::from(i));
+                        (format!("{base}[{i}]"), instance)
+                    })
+                    .collect(),
+                None => {
+                    self.note(
+                        format!("{base}: `count` is not known before apply; checked once"),
+                        Some(span),
+                    );
+                    vec![(base.to_string(), scope.clone())]
+                }
+            };
+        }
+        if let Some(for_each) = body.get_attribute("for_each") {
+            let items: Option<Vec<(String, Value)>> = match scope.evaluate(&for_each.value) {
+                Ok(Value::Object(map)) => Some(map.into_iter().collect()),
+                Ok(Value::Array(items)) => items
+                    .into_iter()
+                    .map(|item| item.as_str().map(|key| (key.to_string(), item.clone())))
+                    .collect(),
+                _ => None,
+            };
+            return match items {
+                Some(items) => items
+                    .into_iter()
+                    .map(|(key, value)| {
+                        let mut instance = scope.clone();
+                        instance.each = Some((Value::from(key.as_str()), value));
+                        (format!("{base}[{}]", Json::String(key)), instance)
+                    })
+                    .collect(),
+                None => {
+                    self.note(
+                        format!("{base}: `for_each` is not known before apply; checked once"),
+                        Some(span),
+                    );
+                    vec![(base.to_string(), scope.clone())]
+                }
+            };
+        }
+        vec![(base.to_string(), scope.clone())]
+    }
+
+    /// Evaluates a block body into planned-value and unknown trees, as in a
+    /// plan, with the provenance and span of each attribute.
+    /// `iterator` is the variable of an enclosing `dynamic` block, if any.
+    fn body(
+        &self,
+        body: &Body,
+        source: usize,
+        scope: &Scope,
+        prefix: &str,
+        iterator: Option<&(String, Value)>,
+    ) -> Evaluated {
+        let mut out = Evaluated::default();
+        let mut ctx = scope.context();
+        if let Some((name, value)) = iterator {
+            ctx.declare_var(name.clone(), value.clone());
+        }
+        let mut values = Map::new();
+        let mut unknown = Map::new();
+        for attribute in body.attributes() {
+            let key = attribute.key.as_str();
+            if META_ARGUMENTS.contains(&key) {
+                continue;
+            }
+            let path = format!("{prefix}{key}");
+            out.spans
+                .insert(path.clone(), span_of(attribute.span(), source));
+            match evaluate_in(&ctx, &attribute.value) {
+                Ok(value) => {
+                    out.described
+                        .insert(path, self.describe(attribute, &value, source, scope));
+                    values.insert(key.to_string(), to_json(&value));
+                }
+                Err(_) => {
+                    out.described.insert(
+                        path,
+                        (
+                            ProvenanceKind::Unknown,
+                            format!(
+                                "`{key}` ({}) is not known before apply",
+                                self.at(span_of(attribute.span(), source))
+                            ),
+                        ),
+                    );
+                    unknown.insert(key.to_string(), Json::Bool(true));
+                }
+            }
+        }
+        // Nested blocks become lists of objects, as in plan JSON.
+        let mut blocks: BTreeMap<String, (Vec<Json>, Vec<Json>, bool)> = BTreeMap::new();
+        for block in body.blocks() {
+            let ident = block.ident.as_str();
+            if META_BLOCKS.contains(&ident) {
+                continue;
+            }
+            if ident == "dynamic" {
+                let Some(name) = block.labels.first().map(|l| l.as_str().to_string()) else {
+                    continue;
+                };
+                out.spans
+                    .entry(format!("{prefix}{name}"))
+                    .or_insert(span_of(block.span(), source));
+                let entry = blocks.entry(name.clone()).or_default();
+                match self.dynamic(block, source, scope, &format!("{prefix}{name}"), iterator) {
+                    Some(items) => {
+                        for (v, u) in items {
+                            entry.0.push(v);
+                            entry.1.push(u);
+                        }
+                    }
+                    None => entry.2 = true,
+                }
+                continue;
+            }
+            out.spans
+                .entry(format!("{prefix}{ident}"))
+                .or_insert(span_of(block.span(), source));
+            let entry = blocks.entry(ident.to_string()).or_default();
+            let index = entry.0.len();
+            let inner = self.body(
+                &block.body,
+                source,
+                scope,
+                &format!("{prefix}{ident}[{index}]."),
+                iterator,
+            );
+            entry.0.push(inner.values);
+            entry.1.push(inner.unknown);
+            out.spans.extend(inner.spans);
+            out.described.extend(inner.described);
+        }
+        for (name, (block_values, block_unknown, is_unknown)) in blocks {
+            if is_unknown {
+                unknown.insert(name, Json::Bool(true));
+            } else {
+                values.insert(name.clone(), Json::Array(block_values));
+                unknown.insert(name, Json::Array(block_unknown));
+            }
+        }
+        out.values = Json::Object(values);
+        out.unknown = Json::Object(unknown);
+        out
+    }
+
+    /// Expands a `dynamic` block; `None` when its collection is unknown.
+    fn dynamic(
+        &self,
+        block: &Block,
+        source: usize,
+        scope: &Scope,
+        path: &str,
+        outer: Option<&(String, Value)>,
+    ) -> Option<Vec<(Json, Json)>> {
+        let name = block.labels.first()?.as_str().to_string();
+        let iterator = block
+            .body
+            .get_attribute("iterator")
+            .and_then(|a| traversal_text(&a.value))
+            .unwrap_or(name);
+        let mut ctx = scope.context();
+        if let Some((outer_name, outer_value)) = outer {
+            ctx.declare_var(outer_name.clone(), outer_value.clone());
+        }
+        let collection = evaluate_in(&ctx, &block.body.get_attribute("for_each")?.value).ok()?;
+        let items: Vec<(Value, Value)> = match collection {
+            Value::Object(map) => map.into_iter().map(|(k, v)| (Value::from(k), v)).collect(),
+            Value::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Value::from(i), v))
+                .collect(),
+            _ => return None,
+        };
+        let content = block.body.get_blocks("content").next()?;
+        let mut out = Vec::new();
+        for (i, (key, value)) in items.into_iter().enumerate() {
+            let mut object = HclMap::new();
+            object.insert("key".into(), key);
+            object.insert("value".into(), value);
+            let variable = (iterator.clone(), Value::Object(object));
+            let evaluated = self.body(
+                &content.body,
+                source,
+                scope,
+                &format!("{path}[{i}]."),
+                Some(&variable),
+            );
+            out.push((evaluated.values, evaluated.unknown));
+        }
+        Some(out)
+    }
+
+    /// What an attribute's value is and where it came from, in words.
+    fn describe(
+        &self,
+        attribute: &Attribute,
+        value: &Value,
+        source: usize,
+        scope: &Scope,
+    ) -> (ProvenanceKind, String) {
+        let key = attribute.key.as_str();
+        let at = self.at(span_of(attribute.span(), source));
+        let shown = to_json(value);
+        match var_reference(&attribute.value) {
+            Some(var) => {
+                let origin = scope
+                    .vars
+                    .get(&var)
+                    .map(|v| format!(" ({})", v.origin))
+                    .unwrap_or_default();
+                (
+                    ProvenanceKind::Variable,
+                    format!("`{key}` = var.{var} = {shown}{origin}, at {at}"),
+                )
+            }
+            None => (
+                ProvenanceKind::Literal,
+                format!("`{key}` = {shown} at {at}"),
+            ),
+        }
+    }
+
+    fn module_call(
+        &mut self,
+        block: &Block,
+        source: usize,
+        scope: &Scope,
+    ) -> Result<(), InputError> {
+        let Some(name) = block.labels.first().map(|l| l.as_str().to_string()) else {
+            return Ok(());
+        };
+        let span = span_of(block.span(), source);
+        let call_address = if scope.address.is_empty() {
+            format!("module.{name}")
+        } else {
+            format!("{}.module.{name}", scope.address)
+        };
+        let module_source = block
+            .body
+            .get_attribute("source")
+            .and_then(|a| scope.evaluate(&a.value).ok())
+            .and_then(|v| v.as_str().map(str::to_string));
+        let is_local = |s: &String| s.starts_with("./") || s.starts_with("../");
+        let Some(module_source) = module_source.clone().filter(is_local) else {
+            self.note(format!(
+                    "{call_address}: remote module {} is not followed; its resources are not checked (scan the plan to cover them)",
+                    module_source.map(|s| format!("`{s}`")).unwrap_or_else(|| "with an unknown source".into())
+                ), Some(span));
+            return Ok(());
+        };
+        if scope.depth >= MAX_MODULE_DEPTH {
+            self.note(
+                format!(
+                    "{call_address}: modules nest deeper than {MAX_MODULE_DEPTH}; not followed"
+                ),
+                Some(span),
+            );
+            return Ok(());
+        }
+        let dir = join(&scope.dir, &module_source);
+        let files = self.parse_dir(&dir)?;
+        if files.is_empty() {
+            self.note(
+                format!("{call_address}: no `.tf` file in {dir}; not followed"),
+                Some(span),
+            );
+            return Ok(());
+        }
+        let declared = declared_variables(&files);
+
+        // Providers: the defaults are inherited; `providers = {}` maps others.
+        let mut providers: BTreeMap<String, ProviderSettings> = scope
+            .providers
+            .iter()
+            .filter(|(key, _)| !key.contains('.'))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(map) = block.body.get_attribute("providers")
+            && let EditExpr::Object(object) = &map.value
+        {
+            for (key, value) in object.iter() {
+                let child_key = match key {
+                    ObjectKey::Ident(ident) => Some(ident.as_str().to_string()),
+                    ObjectKey::Expression(expr) => traversal_text(expr),
+                };
+                let parent_key = traversal_text(value.expr());
+                if let (Some(child_key), Some(parent_key)) = (child_key, parent_key) {
+                    match scope.providers.get(&parent_key) {
+                        Some(provider) => {
+                            providers.insert(child_key, provider.clone());
+                        }
+                        None => {
+                            providers.remove(&child_key);
+                        }
+                    }
+                }
+            }
+        }
+
+        for (address, instance) in self.instances(&block.body, scope, &call_address, span) {
+            let mut vars = BTreeMap::new();
+            for (var, (default, at)) in &declared {
+                let argument = block.body.get_attribute(var);
+                let value = match argument {
+                    Some(argument) => {
+                        let origin = match var_reference(&argument.value)
+                            .and_then(|v| instance.vars.get(&v).map(|o| (v, o)))
+                        {
+                            Some((parent_var, o)) => {
+                                format!("argument of {address} = var.{parent_var} ({})", o.origin)
+                            }
+                            None => format!(
+                                "argument of {address} at {}",
+                                self.at(span_of(argument.span(), source))
+                            ),
+                        };
+                        VarValue {
+                            value: instance.evaluate(&argument.value).ok(),
+                            origin,
+                        }
+                    }
+                    None => VarValue {
+                        value: default
+                            .as_ref()
+                            .and_then(|d| Scope::default().evaluate(d).ok()),
+                        origin: format!("default in {}", self.at(*at)),
+                    },
+                };
+                vars.insert(var.clone(), value);
+            }
+            let child = Scope {
+                address,
+                dir: dir.clone(),
+                root_dir: scope.root_dir.clone(),
+                vars,
+                locals: HclMap::new(),
+                resources: HclMap::new(),
+                providers: providers.clone(),
+                sources: scope.sources.clone(),
+                each: None,
+                count: None,
+                depth: scope.depth + 1,
+            };
+            self.module(&files, child)?;
+        }
+        Ok(())
+    }
+}
+
+/// How many times resources are evaluated to let them read each other.
+const MAX_REFERENCE_PASSES: usize = 4;
+
+/// Which instance of a resource block: `count` index, `for_each` key, or the only one.
+enum InstanceKey {
+    Single,
+    Index(usize),
+    Key(String),
+}
+
+/// Known attribute values of resources as references see them:
+/// `type.name.attr`, `type.name[0].attr`, `type.name["key"].attr`.
+fn resource_values(resources: &[(Resource, InstanceKey)]) -> HclMap<String, Value> {
+    let mut out: HclMap<String, Value> = HclMap::new();
+    for (resource, key) in resources {
+        let Some(name) = resource
+            .address
+            .rsplit_once(&format!("{}.", resource.resource_type))
+            .map(|(_, rest)| rest.split('[').next().unwrap_or(rest).to_string())
+        else {
+            continue;
+        };
+        let value = hcl::to_value(&resource.attributes).unwrap_or(Value::Null);
+        let by_name = out
+            .entry(resource.resource_type.clone())
+            .or_insert_with(|| Value::Object(HclMap::new()));
+        let Value::Object(by_name) = by_name else {
+            continue;
+        };
+        match key {
+            InstanceKey::Single => {
+                by_name.insert(name, value);
+            }
+            InstanceKey::Index(index) => {
+                let entry = by_name
+                    .entry(name)
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(items) = entry {
+                    if items.len() <= *index {
+                        items.resize(*index + 1, Value::Null);
+                    }
+                    items[*index] = value;
+                }
+            }
+            InstanceKey::Key(key) => {
+                let entry = by_name
+                    .entry(name)
+                    .or_insert_with(|| Value::Object(HclMap::new()));
+                if let Value::Object(items) = entry {
+                    items.insert(key.clone(), value);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Resource arguments that are not attributes of the resource.
+const META_ARGUMENTS: &[&str] = &[
+    "count",
+    "for_each",
+    "provider",
+    "depends_on",
+    "alias",
+    "source",
+    "version",
+];
+const META_BLOCKS: &[&str] = &["lifecycle", "provisioner", "connection"];
+
+#[derive(Default)]
+struct Evaluated {
+    values: Json,
+    unknown: Json,
+    /// By concrete path: provenance kind and words.
+    described: BTreeMap<String, (ProvenanceKind, String)>,
+    spans: BTreeMap<String, Span>,
+}
+
+fn span_of(range: Option<std::ops::Range<usize>>, file: usize) -> Span {
+    let range = range.unwrap_or(0..0);
+    Span {
+        file,
+        start: range.start,
+        end: range.end,
+    }
+}
+
+/// Variables a module declares: default expression and the span of the block.
+fn declared_variables(files: &[File]) -> BTreeMap<String, (Option<EditExpr>, Span)> {
+    let mut out = BTreeMap::new();
+    for file in files {
+        for block in file
+            .body
+            .blocks()
+            .filter(|b| b.ident.as_str() == "variable")
+        {
+            if let Some(name) = block.labels.first() {
+                let default = block.body.get_attribute("default").map(|a| a.value.clone());
+                out.insert(
+                    name.as_str().to_string(),
+                    (default, span_of(block.span(), file.source)),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Locals evaluated in dependency order: passes until none more resolves.
+fn evaluate_locals(files: &[File], scope: &Scope) -> HclMap<String, Value> {
+    let mut pending: Vec<(String, &EditExpr)> = files
+        .iter()
+        .flat_map(|f| f.body.blocks().filter(|b| b.ident.as_str() == "locals"))
+        .flat_map(|b| {
+            b.body
+                .attributes()
+                .map(|a| (a.key.as_str().to_string(), &a.value))
+        })
+        .collect();
+    let mut scope = scope.clone();
+    loop {
+        let before = pending.len();
+        let ctx = scope.context();
+        let mut resolved = Vec::new();
+        pending.retain(|(name, expr)| match evaluate_in(&ctx, expr) {
+            Ok(value) => {
+                resolved.push((name.clone(), value));
+                false
+            }
+            Err(_) => true,
+        });
+        scope.locals.extend(resolved);
+        if pending.is_empty() || pending.len() == before {
+            return scope.locals;
+        }
+    }
+}
+
+/// `terraform { required_providers { aws = { source = "hashicorp/aws" } } }`.
+fn required_providers(files: &[File], scope: &Scope) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for file in files {
+        for terraform in file
+            .body
+            .blocks()
+            .filter(|b| b.ident.as_str() == "terraform")
+        {
+            for required in terraform
+                .body
+                .blocks()
+                .filter(|b| b.ident.as_str() == "required_providers")
+            {
+                for attribute in required.body.attributes() {
+                    let source = scope.evaluate(&attribute.value).ok().and_then(|v| match v {
+                        Value::Object(map) => map
+                            .get("source")
+                            .and_then(|s| s.as_str().map(str::to_string)),
+                        _ => None,
+                    });
+                    if let Some(source) = source {
+                        out.insert(
+                            attribute.key.as_str().to_string(),
+                            super::tfplan::provider_source(&source),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn parent(path: &str) -> String {
+    match path.rsplit_once('/') {
+        Some((dir, _)) => dir.to_string(),
+        None => ".".to_string(),
+    }
+}
+
+/// `a/b` + `../c` → `a/c`; `.` components dropped.
+pub fn join(dir: &str, relative: &str) -> String {
+    normalize(&format!("{dir}/{relative}"))
+}
+
+fn normalize(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_join_and_normalise() {
+        assert_eq!(join("envs/prod", "../../modules/net"), "modules/net");
+        assert_eq!(join(".", "./modules/net"), "modules/net");
+        assert_eq!(join("/repo/envs", "./x"), "/repo/envs/x");
+        assert_eq!(join("a", ".."), ".");
+        assert_eq!(parent("a/b/main.tf"), "a/b");
+    }
+
+    #[test]
+    fn try_settles_the_first_argument_that_evaluates() {
+        let ctx = Scope::default().context();
+        let expr = hcl::edit::parser::parse_expr(r#"try(var.missing.region, lower("EU-WEST-3"))"#)
+            .expect("parses");
+        assert_eq!(evaluate_in(&ctx, &expr), Ok(Value::from("eu-west-3")));
+        let expr = hcl::edit::parser::parse_expr("can(var.missing)").expect("parses");
+        assert_eq!(evaluate_in(&ctx, &expr), Ok(Value::Bool(false)));
+    }
+}
