@@ -28,6 +28,17 @@ pub mod report;
 pub mod rules;
 
 pub use policy::{Policy, PolicyError, Profile};
+
+/// `YYYY-MM-DD` with plausible month and day.
+fn is_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let number = |s: &str, len: usize, max: u32| {
+        s.len() == len
+            && s.chars().all(|c| c.is_ascii_digit())
+            && s.parse::<u32>().is_ok_and(|n| (1..=max).contains(&n))
+    };
+    matches!(parts.as_slice(), [y, m, d] if number(y, 4, 9999) && number(m, 2, 12) && number(d, 2, 31))
+}
 pub use report::{FileReport, Report};
 
 use model::Finding;
@@ -47,6 +58,15 @@ pub struct Engine<'p> {
     policy: &'p Policy,
     profile_name: &'p str,
     profile: &'p Profile,
+    /// `YYYY-MM-DD`, for waiver expiry; the library has no clock of its own.
+    today: Option<String>,
+}
+
+/// What the rules said about the resources of one input.
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    /// About waivers: invalid, expired.
+    pub notes: Vec<input::Note>,
 }
 
 impl<'p> Engine<'p> {
@@ -60,7 +80,15 @@ impl<'p> Engine<'p> {
             policy,
             profile_name,
             profile,
+            today: None,
         })
+    }
+
+    /// Sets today's date (`YYYY-MM-DD`) so that expired waivers stop
+    /// applying. Without it, expiry dates are not checked.
+    pub fn with_today(mut self, today: &str) -> Self {
+        self.today = Some(today.to_string());
+        self
     }
 
     pub fn profile_name(&self) -> &str {
@@ -91,31 +119,95 @@ impl<'p> Engine<'p> {
     fn report(&self, name: &str, parsed: Result<input::Parsed, input::Failed>) -> FileReport {
         match parsed {
             Ok(parsed) => {
-                let findings = self.evaluate(&parsed.resources);
-                let mut report =
-                    FileReport::evaluated(name, parsed.sources, parsed.resources.len(), findings);
+                let evaluation = self.evaluate(&parsed.resources);
+                let mut report = FileReport::evaluated(
+                    name,
+                    parsed.sources,
+                    parsed.resources.len(),
+                    evaluation.findings,
+                );
                 report.notes = parsed.notes;
+                report.notes.extend(evaluation.notes);
+                report.modules = parsed.modules;
                 report
             }
             Err(failed) => FileReport::failed(name, failed.sources, failed.error),
         }
     }
 
-    /// Runs every rule of the profile over the resources of one input.
-    pub fn evaluate(&self, resources: &[model::Resource]) -> Vec<Finding> {
+    /// Runs every rule of the profile over the resources of one input, then
+    /// applies the waivers written on them.
+    pub fn evaluate(&self, resources: &[model::Resource]) -> Evaluation {
         let subjects: Vec<Subject> = resources.iter().map(|r| self.subject(r)).collect();
         let ctx = Context {
             policy: self.policy,
             profile: self.profile,
             subjects: &subjects,
         };
-        let mut findings = Vec::new();
+        let mut evaluation = Evaluation {
+            findings: Vec::new(),
+            notes: Vec::new(),
+        };
         for subject in &subjects {
+            let first = evaluation.findings.len();
             for rule in REGISTRY {
-                rule.run(subject, &ctx, &mut findings);
+                rule.run(subject, &ctx, &mut evaluation.findings);
+            }
+            self.apply_waivers(
+                subject.resource,
+                &mut evaluation.findings[first..],
+                &mut evaluation.notes,
+            );
+        }
+        evaluation
+    }
+
+    /// A valid, unexpired waiver accepts the findings of the rules it names:
+    /// they stay in the report, marked, and no longer fail. Invalid and
+    /// expired waivers are said in notes and accept nothing.
+    fn apply_waivers(
+        &self,
+        resource: &model::Resource,
+        findings: &mut [Finding],
+        notes: &mut Vec<input::Note>,
+    ) {
+        for waiver in &resource.waivers {
+            let problem = match (&waiver.reason, &waiver.expires) {
+                (None, _) => {
+                    Some("has no reason (add `reason=\"...\"`); it is ignored".to_string())
+                }
+                (_, Some(date)) if !is_date(date) => Some(format!(
+                    "has an invalid expiry `{date}` (use YYYY-MM-DD); it is ignored"
+                )),
+                (_, Some(date))
+                    if self
+                        .today
+                        .as_deref()
+                        .is_some_and(|today| today > date.as_str()) =>
+                {
+                    Some(format!("expired on {date}; its findings apply again"))
+                }
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                notes.push(input::Note {
+                    message: format!("waiver on {} {problem}", resource.address),
+                    span: Some(waiver.span),
+                });
+                continue;
+            }
+            let reason = waiver.reason.clone().unwrap_or_default();
+            for finding in findings
+                .iter_mut()
+                .filter(|f| waiver.covers(f.rule, f.name))
+            {
+                finding.failing = false;
+                finding.waiver = Some(model::Waived {
+                    reason: reason.clone(),
+                    expires: waiver.expires.clone(),
+                });
             }
         }
-        findings
     }
 
     fn subject<'a>(&'a self, resource: &'a model::Resource) -> Subject<'a> {

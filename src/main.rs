@@ -147,7 +147,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
             std::fs::read_to_string(path).with_context(|| format!("cannot read policy {name}"))?;
         policy.extend(&name, &text).map_err(report_policy_error)?;
     }
-    let engine = Engine::new(&policy, args.profile.as_deref())?;
+    let engine = Engine::new(&policy, args.profile.as_deref())?.with_today(&today()?);
     let options = HclOptions {
         var_files: args.var_files.clone(),
         vars: args.vars.clone(),
@@ -164,10 +164,25 @@ fn scan(args: ScanArgs) -> Result<u8> {
             }
         } else if path.is_dir() {
             let (modules, plans) = walk(path);
-            for dir in modules {
-                let name = dir.display().to_string();
-                files.push(engine.scan_module(&name, &name, None, &FsTree, &options));
-            }
+            let reports: Vec<FileReport> = modules
+                .iter()
+                .map(|dir| {
+                    let name = dir.display().to_string();
+                    engine.scan_module(&name, &name, None, &FsTree, &options)
+                })
+                .collect();
+            // A directory another module calls is checked through that call,
+            // with its arguments; scanned as a root it would only repeat
+            // findings with its variables unset.
+            let called: std::collections::BTreeSet<String> = reports
+                .iter()
+                .flat_map(|r| r.modules.iter().map(|m| join(".", m)))
+                .collect();
+            files.extend(
+                reports
+                    .into_iter()
+                    .filter(|r| !called.contains(&join(".", &r.file))),
+            );
             for file in plans {
                 let report = scan_file(&engine, &file);
                 // In a directory, JSON that is not a plan (package.json...)
@@ -209,6 +224,33 @@ fn scan(args: ScanArgs) -> Result<u8> {
         );
     }
     Ok(report.exit_code())
+}
+
+/// Today's date (UTC) for waiver expiry; `SOUVERAIN_TODAY=YYYY-MM-DD`
+/// pins it for reproducible runs.
+fn today() -> Result<String> {
+    if let Ok(pinned) = std::env::var("SOUVERAIN_TODAY") {
+        return Ok(pinned);
+    }
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .context("the system clock is before 1970")?
+        .as_secs();
+    Ok(civil_date(seconds / 86_400))
+}
+
+/// Days since 1970-01-01 to `YYYY-MM-DD` (Howard Hinnant's civil_from_days).
+fn civil_date(days: u64) -> String {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// Prints every problem of a policy, each with its file and line.
@@ -274,4 +316,14 @@ fn print(text: &str) {
     let _ = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush());
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn civil_dates() {
+        assert_eq!(super::civil_date(0), "1970-01-01");
+        assert_eq!(super::civil_date(19_782), "2024-02-29");
+        assert_eq!(super::civil_date(20_415), "2025-11-23");
+    }
 }

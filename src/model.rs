@@ -147,6 +147,37 @@ pub struct Resource {
     /// Where top-level attributes and blocks are written, when known.
     #[serde(skip)]
     pub attribute_spans: BTreeMap<String, Span>,
+    /// Waivers written on the resource in the input (inline comments).
+    #[serde(skip)]
+    pub waivers: Vec<Waiver>,
+}
+
+/// A decision, written next to a resource, to accept its findings of some
+/// rules for a reason, possibly until a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiver {
+    /// Rule ids or names.
+    pub rules: Vec<String>,
+    pub reason: Option<String>,
+    /// `YYYY-MM-DD`, last day the waiver applies.
+    pub expires: Option<String>,
+    pub span: Span,
+}
+
+impl Waiver {
+    pub fn covers(&self, rule: &str, name: &str) -> bool {
+        self.rules
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(rule) || r == name || r == "all")
+    }
+}
+
+/// The waiver a finding is accepted under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waived {
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 impl Resource {
@@ -230,6 +261,9 @@ pub struct Finding {
     /// The location at fault, for region findings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// Set when a waiver accepts the finding; it then does not fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<Waived>,
     #[serde(skip)]
     pub span: Span,
 }

@@ -17,7 +17,7 @@
 
 use super::hcl_functions;
 use super::{Failed, InputError, Note, Parsed, decode};
-use crate::model::{Action, Provenance, ProvenanceKind, ProviderSettings, Resource, Span};
+use crate::model::{Action, Provenance, ProvenanceKind, ProviderSettings, Resource, Span, Waiver};
 use crate::report::Source;
 use hcl::edit::Span as _;
 use hcl::edit::expr::{Expression as EditExpr, ObjectKey, TraversalOperator};
@@ -86,6 +86,7 @@ pub fn parse_module(
         texts: Vec::new(),
         notes: Vec::new(),
         resources: Vec::new(),
+        modules: Vec::new(),
     };
     let result = reader.root(dir, only_file, options);
     match result {
@@ -93,6 +94,7 @@ pub fn parse_module(
             sources: reader.sources,
             resources: reader.resources,
             notes: reader.notes,
+            modules: reader.modules,
         }),
         Err(error) => Err(Failed {
             sources: reader.sources,
@@ -108,6 +110,8 @@ struct Reader<'t> {
     texts: Vec<String>,
     notes: Vec<Note>,
     resources: Vec<Resource>,
+    /// Local module directories followed.
+    modules: Vec<String>,
 }
 
 /// One parsed file of a module.
@@ -244,6 +248,30 @@ fn var_reference(expr: &EditExpr) -> Option<String> {
         Some(TraversalOperator::GetAttr(name)) => Some(name.as_str().to_string()),
         _ => None,
     }
+}
+
+/// The variables and locals an expression reads (`var.region`,
+/// `local.regions`), in order of first use.
+fn variables_used(expr: &EditExpr) -> Vec<String> {
+    struct Collect(Vec<String>);
+    impl hcl::edit::visit::Visit for Collect {
+        fn visit_traversal(&mut self, traversal: &hcl::edit::expr::Traversal) {
+            if let EditExpr::Variable(root) = &traversal.expr
+                && matches!(root.as_str(), "var" | "local")
+                && let Some(TraversalOperator::GetAttr(name)) =
+                    traversal.operators.first().map(|op| op.value())
+            {
+                let reference = format!("{}.{}", root.as_str(), name.as_str());
+                if !self.0.contains(&reference) {
+                    self.0.push(reference);
+                }
+            }
+            hcl::edit::visit::visit_traversal(self, traversal);
+        }
+    }
+    let mut collect = Collect(Vec::new());
+    hcl::edit::visit::Visit::visit_expr(&mut collect, expr);
+    collect.0
 }
 
 /// `aws.paris` or `aws` written as a traversal (provider references).
@@ -597,6 +625,7 @@ impl Reader<'_> {
                 provider_settings: settings.clone(),
                 span: block_span,
                 attribute_spans: evaluated.spans,
+                waivers: waivers_above(&self.texts[source], block_span),
             };
             out.push((resource, key));
         }
@@ -822,23 +851,29 @@ impl Reader<'_> {
         let key = attribute.key.as_str();
         let at = self.at(span_of(attribute.span(), source));
         let shown = to_json(value);
-        match var_reference(&attribute.value) {
-            Some(var) => {
-                let origin = scope
-                    .vars
-                    .get(&var)
-                    .map(|v| format!(" ({})", v.origin))
-                    .unwrap_or_default();
-                (
-                    ProvenanceKind::Variable,
-                    format!("`{key}` = var.{var} = {shown}{origin}, at {at}"),
-                )
-            }
-            None => (
+        let used = variables_used(&attribute.value);
+        if used.is_empty() {
+            return (
                 ProvenanceKind::Literal,
                 format!("`{key}` = {shown} at {at}"),
-            ),
+            );
         }
+        let origins: Vec<String> = used
+            .iter()
+            .map(|reference| {
+                match reference
+                    .strip_prefix("var.")
+                    .and_then(|var| scope.vars.get(var))
+                {
+                    Some(v) => format!("{reference} {}", v.origin),
+                    None => reference.clone(),
+                }
+            })
+            .collect();
+        (
+            ProvenanceKind::Variable,
+            format!("`{key}` = {shown} at {at}, from {}", origins.join(", ")),
+        )
     }
 
     fn module_call(
@@ -879,6 +914,9 @@ impl Reader<'_> {
             return Ok(());
         }
         let dir = join(&scope.dir, &module_source);
+        if !self.modules.contains(&dir) {
+            self.modules.push(dir.clone());
+        }
         let files = self.parse_dir(&dir)?;
         if files.is_empty() {
             self.note(
@@ -966,6 +1004,64 @@ impl Reader<'_> {
         }
         Ok(())
     }
+}
+
+/// Waivers in the comment lines directly above a block:
+/// `# souverain:ignore SOV101,SOV301 reason="..." expires=2027-06-30`.
+fn waivers_above(text: &str, block: Span) -> Vec<Waiver> {
+    let mut out = Vec::new();
+    let mut end = text[..block.start.min(text.len())]
+        .trim_end_matches([' ', '\t'])
+        .len();
+    while end > 0 {
+        let line_start = text[..end.saturating_sub(1)]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let line = text[line_start..end].trim();
+        let comment = line.strip_prefix('#').or_else(|| line.strip_prefix("//"));
+        let Some(comment) = comment else { break };
+        if let Some(waiver) = parse_waiver(comment.trim(), line_start, block.file) {
+            out.push(waiver);
+        }
+        end = line_start.saturating_sub(1);
+    }
+    out
+}
+
+fn parse_waiver(comment: &str, offset: usize, file: usize) -> Option<Waiver> {
+    let rest = comment.strip_prefix("souverain:ignore")?;
+    let rest = rest.trim_start();
+    let (rules, mut rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let mut waiver = Waiver {
+        rules: rules
+            .split(',')
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect(),
+        reason: None,
+        expires: None,
+        span: Span {
+            file,
+            start: offset,
+            end: offset + comment.len(),
+        },
+    };
+    while let Some((key, after)) = rest.trim_start().split_once('=') {
+        let (value, remaining) = match after.strip_prefix('"') {
+            Some(quoted) => match quoted.split_once('"') {
+                Some((value, remaining)) => (value, remaining),
+                None => (quoted, ""),
+            },
+            None => after.split_once(char::is_whitespace).unwrap_or((after, "")),
+        };
+        match key.trim() {
+            "reason" => waiver.reason = Some(value.trim().to_string()).filter(|r| !r.is_empty()),
+            "expires" => waiver.expires = Some(value.trim().to_string()),
+            _ => {}
+        }
+        rest = remaining;
+    }
+    Some(waiver)
 }
 
 /// How many times resources are evaluated to let them read each other.
@@ -1183,6 +1279,50 @@ mod tests {
         assert_eq!(join("/repo/envs", "./x"), "/repo/envs/x");
         assert_eq!(join("a", ".."), ".");
         assert_eq!(parent("a/b/main.tf"), "a/b");
+    }
+
+    #[test]
+    fn waivers_are_read_from_the_comments_above_a_block() {
+        let text = "# unrelated\n\n# souverain:ignore SOV101,provider-not-qualified reason=\"Contract 42, until migration\" expires=2027-06-30\n// souverain:ignore SOV201\nresource \"a\" \"b\" {}\n";
+        let start = text.find("resource").expect("block");
+        let waivers = waivers_above(
+            text,
+            Span {
+                file: 0,
+                start,
+                end: text.len(),
+            },
+        );
+        assert_eq!(waivers.len(), 2);
+        let with_reason = waivers
+            .iter()
+            .find(|w| w.reason.is_some())
+            .expect("reasoned waiver");
+        assert_eq!(with_reason.rules, vec!["SOV101", "provider-not-qualified"]);
+        assert_eq!(
+            with_reason.reason.as_deref(),
+            Some("Contract 42, until migration")
+        );
+        assert_eq!(with_reason.expires.as_deref(), Some("2027-06-30"));
+        let without = waivers
+            .iter()
+            .find(|w| w.reason.is_none())
+            .expect("waiver without reason");
+        assert_eq!(without.rules, vec!["SOV201"]);
+        // A blank line ends the comment run: the waiver is not the block's.
+        let detached = "# souverain:ignore SOV101 reason=\"x\"\n\nresource";
+        let start = detached.find("resource").expect("block");
+        assert!(
+            waivers_above(
+                detached,
+                Span {
+                    file: 0,
+                    start,
+                    end: detached.len()
+                }
+            )
+            .is_empty()
+        );
     }
 
     #[test]

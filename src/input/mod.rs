@@ -102,6 +102,8 @@ pub struct Parsed {
     pub resources: Vec<Resource>,
     /// What the reader could not follow or chose to say (remote modules...).
     pub notes: Vec<Note>,
+    /// Local module directories read as part of this input.
+    pub modules: Vec<String>,
 }
 
 /// Information about how an input was read; not a finding.
@@ -146,6 +148,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, Failed> {
             sources,
             resources,
             notes: Vec::new(),
+            modules: Vec::new(),
         }),
         Err(error) => Err(Failed { sources, error }),
     }

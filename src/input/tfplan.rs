@@ -417,6 +417,7 @@ impl<'a> Plan<'a> {
             provider_settings: self.provider_settings(&key, &modules),
             span,
             attribute_spans: BTreeMap::new(),
+            waivers: Vec::new(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! Fields are only ever added; `version` changes if one is removed or changes meaning.
 
 use super::{FileReport, Report, Summary};
-use crate::model::{Category, Location, Severity, Verdict};
+use crate::model::{Category, Location, Severity, Verdict, Waived};
 use serde::Serialize;
 
 pub const VERSION: u32 = 1;
@@ -42,6 +42,8 @@ struct JsonFinding<'a> {
     help: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     location: Option<&'a Location>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiver: Option<&'a Waived>,
 }
 
 #[derive(Serialize)]
@@ -76,6 +78,7 @@ pub fn render(report: &Report) -> String {
                 message: &f.message,
                 help: &f.help,
                 location: f.location.as_ref(),
+                waiver: f.waiver.as_ref(),
             }
         })
         .collect();

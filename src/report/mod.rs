@@ -8,11 +8,13 @@ pub mod text;
 use crate::input::{InputError, Note};
 use crate::model::{Finding, LineIndex, Span, Verdict};
 
-/// A source file of an input, kept to turn byte offsets into lines.
+/// A source file of an input, kept to turn byte offsets into lines and to
+/// show the line a finding points at.
 #[derive(Debug, Clone)]
 pub struct Source {
     pub name: String,
     lines: LineIndex,
+    text: String,
 }
 
 impl Source {
@@ -20,7 +22,13 @@ impl Source {
         Self {
             name: name.into(),
             lines: LineIndex::new(text),
+            text: text.to_string(),
         }
+    }
+
+    /// The text of a 1-based line, without its line break.
+    pub fn line(&self, line: usize) -> Option<&str> {
+        self.text.lines().nth(line.checked_sub(1)?)
     }
 }
 
@@ -37,6 +45,8 @@ pub struct FileReport {
     pub sources: Vec<Source>,
     /// How the input was read (remote modules not followed...).
     pub notes: Vec<Note>,
+    /// Local module directories read as part of this input.
+    pub modules: Vec<String>,
 }
 
 /// A position as users read it.
@@ -61,6 +71,7 @@ impl FileReport {
             error: None,
             sources,
             notes: Vec::new(),
+            modules: Vec::new(),
         }
     }
 
@@ -72,6 +83,7 @@ impl FileReport {
             error: Some(error),
             sources,
             notes: Vec::new(),
+            modules: Vec::new(),
         }
     }
 
@@ -103,6 +115,21 @@ impl FileReport {
         }
     }
 
+    /// Snippets help in source code; a line of plan JSON says nothing more
+    /// than the resource address already does.
+    pub fn shows_snippets(&self) -> bool {
+        self.sources.iter().any(|s| {
+            let name = s.name.to_ascii_lowercase();
+            name.ends_with(".tf") || name.ends_with(".tfvars")
+        })
+    }
+
+    /// The source line a span starts on, for snippets.
+    pub fn line_text(&self, span: Span) -> Option<&str> {
+        let source = self.sources.get(span.file)?;
+        source.line(source.lines.position(span.start).0)
+    }
+
     /// Where the error is, when it has a position.
     pub fn error_position(&self) -> Option<Position<'_>> {
         self.error.as_ref()?.span().map(|span| self.position(span))
@@ -117,6 +144,8 @@ pub struct Summary {
     pub violations: usize,
     pub undetermined: usize,
     pub failing: usize,
+    /// Findings accepted by a waiver (included in `findings`, not in `violations`/`undetermined`).
+    pub waived: usize,
     pub errors: usize,
 }
 
@@ -135,12 +164,13 @@ impl Report {
             resources: self.files.iter().map(|f| f.resources).sum(),
             findings: findings().count(),
             violations: findings()
-                .filter(|f| f.verdict == Verdict::Violation)
+                .filter(|f| f.waiver.is_none() && f.verdict == Verdict::Violation)
                 .count(),
             undetermined: findings()
-                .filter(|f| f.verdict == Verdict::Undetermined)
+                .filter(|f| f.waiver.is_none() && f.verdict == Verdict::Undetermined)
                 .count(),
             failing: findings().filter(|f| f.failing).count(),
+            waived: findings().filter(|f| f.waiver.is_some()).count(),
             errors: self.files.iter().filter(|f| f.error.is_some()).count(),
         }
     }

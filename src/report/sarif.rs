@@ -65,6 +65,12 @@ pub fn render(report: &Report) -> String {
                 },
                 "properties": {"verdict": finding.verdict.as_str(), "category": finding.category.as_str()}
             }));
+            if let Some(waiver) = &finding.waiver
+                && let Some(result) = results.last_mut()
+            {
+                result["suppressions"] =
+                    json!([{"kind": "inSource", "justification": waiver.reason}]);
+            }
         }
     }
     let sarif = json!({

@@ -32,7 +32,7 @@ pub fn render(report: &Report) -> String {
         if !file.notes.is_empty() {
             out.push('\n');
         }
-        for finding in &file.findings {
+        for finding in file.findings.iter().filter(|f| f.waiver.is_none()) {
             let level = if finding.failing { "error" } else { "warning" };
             let tag = match finding.verdict {
                 Verdict::Violation => "",
@@ -45,6 +45,13 @@ pub fn render(report: &Report) -> String {
                 finding.rule, finding.name, finding.message
             );
             let _ = writeln!(out, "  --> {}:{}:{}", at.file, at.line, at.column);
+            if let Some(line) = file
+                .line_text(finding.span)
+                .filter(|_| file.shows_snippets())
+            {
+                let width = finding.span.end.saturating_sub(finding.span.start);
+                snippet(&mut out, at.line, at.column, width, line);
+            }
             let _ = writeln!(out, "   = help: {}\n", finding.help);
         }
     }
@@ -52,8 +59,13 @@ pub fn render(report: &Report) -> String {
     let outcome = if s.findings == 0 && s.errors == 0 {
         "no findings".to_string()
     } else {
+        let waived = if s.waived > 0 {
+            format!(", {} waived", s.waived)
+        } else {
+            String::new()
+        };
         format!(
-            "{} violation{}, {} undetermined ({} failing), {} error{}",
+            "{} violation{}, {} undetermined ({} failing){waived}, {} error{}",
             s.violations,
             plural(s.violations),
             s.undetermined,
@@ -72,6 +84,28 @@ pub fn render(report: &Report) -> String {
         report.profile
     );
     out
+}
+
+/// The line with carets under the span (up to the end of the line), as
+/// compilers print it.
+fn snippet(out: &mut String, line: usize, column: usize, width: usize, text: &str) {
+    let gutter = line.to_string().len();
+    let pad = " ".repeat(gutter);
+    let caret_at: String = text
+        .chars()
+        .take(column.saturating_sub(1))
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let _ = writeln!(out, "{pad} |");
+    let _ = writeln!(out, "{line} | {}", text.trim_end());
+
+    let text = text.trim_end();
+    let rest = text
+        .chars()
+        .count()
+        .saturating_sub(column.saturating_sub(1));
+    let carets = "^".repeat(width.min(rest).max(1));
+    let _ = writeln!(out, "{pad} | {caret_at}{carets}");
 }
 
 fn plural(n: usize) -> &'static str {

@@ -112,6 +112,7 @@ impl Rule {
                     .or_else(|| d.attribute.as_deref().map(|a| subject.resource.span_of(a)))
                     .unwrap_or(subject.resource.span),
                 location: d.location,
+                waiver: None,
             }
         }));
     }

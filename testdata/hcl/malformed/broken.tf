@@ -1,0 +1,5 @@
+resource "aws_s3_bucket" "b" {
+  bucket = "b"
+  tags = {
+    team = "platform"
+}
