@@ -20,7 +20,6 @@ const NOT_PLANS: &[(&str, &str)] = &[
 const NOT_MODULES: &[(&str, &str)] = &[
     // Terraform itself rejects it: "Attribute redefined".
     ("checkov__example.tf", "invalid HCL"),
-    ("checkov__cdk.tf.json", "not supported yet"),
     (
         "scaleway__list-resource-03-by-zone.tfquery.hcl",
         "declare no infrastructure",

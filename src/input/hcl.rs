@@ -16,6 +16,7 @@
 //! when their keys are known; `dynamic` blocks expand when their collection is.
 
 use super::hcl_functions;
+use super::json_syntax;
 use super::{Failed, InputError, Note, Parsed, decode};
 use crate::model::{Action, Provenance, ProvenanceKind, ProviderSettings, Resource, Span, Waiver};
 use crate::report::Source;
@@ -87,6 +88,7 @@ pub fn parse_module(
         notes: Vec::new(),
         resources: Vec::new(),
         modules: Vec::new(),
+        json_blocks: BTreeMap::new(),
     };
     let result = reader.root(dir, only_file, options);
     match result {
@@ -112,6 +114,9 @@ struct Reader<'t> {
     resources: Vec<Resource>,
     /// Local module directories followed.
     modules: Vec<String>,
+    /// Positions of blocks read from `.tf.json` files, whose structures carry
+    /// none: by source, then block ident and labels.
+    json_blocks: BTreeMap<(usize, Vec<String>), Span>,
 }
 
 /// One parsed file of a module.
@@ -274,6 +279,15 @@ fn variables_used(expr: &EditExpr) -> Vec<String> {
     collect.0
 }
 
+/// A provider reference: a traversal in native syntax, a string in JSON
+/// syntax (`"provider": "aws.paris"`).
+fn reference_text(expr: &EditExpr) -> Option<String> {
+    match expr {
+        EditExpr::String(text) => Some(text.as_str().to_string()),
+        other => traversal_text(other),
+    }
+}
+
 /// `aws.paris` or `aws` written as a traversal (provider references).
 fn traversal_text(expr: &EditExpr) -> Option<String> {
     match expr {
@@ -414,6 +428,12 @@ impl Reader<'_> {
         self.sources.push(Source::new(path, &text));
         self.texts.push(text);
         let text = &self.texts[source];
+        if path.ends_with(".json") {
+            let (body, blocks) = json_syntax::body(text, source)?;
+            self.json_blocks
+                .extend(blocks.into_iter().map(|(key, span)| ((source, key), span)));
+            return Ok(File { source, body });
+        }
         let body = hcl::edit::parser::parse_body(text).map_err(|e| {
             let offset = super::offset_of(text, e.location().line(), e.location().column());
             InputError::Syntax {
@@ -426,6 +446,30 @@ impl Reader<'_> {
             }
         })?;
         Ok(File { source, body })
+    }
+
+    /// Where a block is: from the parser, or for JSON syntax from the offsets
+    /// recorded when converting it.
+    fn block_span(&self, block: &Block, source: usize) -> Span {
+        if block.span().is_some() {
+            return span_of(block.span(), source);
+        }
+        let key: Vec<String> = std::iter::once(block.ident.as_str().to_string())
+            .chain(block.labels.iter().map(|l| l.as_str().to_string()))
+            .collect();
+        self.json_blocks
+            .get(&(source, key))
+            .copied()
+            .unwrap_or_else(|| span_of(None, source))
+    }
+
+    /// ` at file:line` of an attribute, or nothing when the input has no
+    /// position for it (JSON syntax).
+    fn attribute_at(&self, attribute: &Attribute, source: usize) -> String {
+        match attribute.span() {
+            Some(range) => format!(" at {}", self.at(span_of(Some(range), source))),
+            None => String::new(),
+        }
     }
 
     /// `file:line` of a span, for provenance texts.
@@ -467,13 +511,13 @@ impl Reader<'_> {
                 let label = if scope.address.is_empty() {
                     format!(
                         "provider `{key}` ({})",
-                        self.at(span_of(block.span(), file.source))
+                        self.at(self.block_span(block, file.source))
                     )
                 } else {
                     format!(
                         "provider `{key}` in {} ({})",
                         scope.address,
-                        self.at(span_of(block.span(), file.source))
+                        self.at(self.block_span(block, file.source))
                     )
                 };
                 let settings = self.settings(&block.body, file.source, &scope, &label, &key);
@@ -561,12 +605,12 @@ impl Reader<'_> {
         } else {
             format!("{}.{resource_type}.{name}", scope.address)
         };
-        let block_span = span_of(block.span(), source);
+        let block_span = self.block_span(block, source);
 
         let provider_key = block
             .body
             .get_attribute("provider")
-            .and_then(|a| traversal_text(&a.value))
+            .and_then(|a| reference_text(&a.value))
             .unwrap_or_else(|| {
                 resource_type
                     .split('_')
@@ -713,8 +757,10 @@ impl Reader<'_> {
                 continue;
             }
             let path = format!("{prefix}{key}");
-            out.spans
-                .insert(path.clone(), span_of(attribute.span(), source));
+            if attribute.span().is_some() {
+                out.spans
+                    .insert(path.clone(), span_of(attribute.span(), source));
+            }
             match evaluate_in(&ctx, &attribute.value) {
                 Ok(value) => {
                     out.described
@@ -727,8 +773,8 @@ impl Reader<'_> {
                         (
                             ProvenanceKind::Unknown,
                             format!(
-                                "`{key}` ({}) is not known before apply",
-                                self.at(span_of(attribute.span(), source))
+                                "`{key}`{} is not known before apply",
+                                self.attribute_at(attribute, source)
                             ),
                         ),
                     );
@@ -849,14 +895,11 @@ impl Reader<'_> {
         scope: &Scope,
     ) -> (ProvenanceKind, String) {
         let key = attribute.key.as_str();
-        let at = self.at(span_of(attribute.span(), source));
+        let at = self.attribute_at(attribute, source);
         let shown = to_json(value);
         let used = variables_used(&attribute.value);
         if used.is_empty() {
-            return (
-                ProvenanceKind::Literal,
-                format!("`{key}` = {shown} at {at}"),
-            );
+            return (ProvenanceKind::Literal, format!("`{key}` = {shown}{at}"));
         }
         let origins: Vec<String> = used
             .iter()
@@ -872,7 +915,7 @@ impl Reader<'_> {
             .collect();
         (
             ProvenanceKind::Variable,
-            format!("`{key}` = {shown} at {at}, from {}", origins.join(", ")),
+            format!("`{key}` = {shown}{at}, from {}", origins.join(", ")),
         )
     }
 
@@ -885,7 +928,7 @@ impl Reader<'_> {
         let Some(name) = block.labels.first().map(|l| l.as_str().to_string()) else {
             return Ok(());
         };
-        let span = span_of(block.span(), source);
+        let span = self.block_span(block, source);
         let call_address = if scope.address.is_empty() {
             format!("module.{name}")
         } else {
@@ -942,7 +985,7 @@ impl Reader<'_> {
                     ObjectKey::Ident(ident) => Some(ident.as_str().to_string()),
                     ObjectKey::Expression(expr) => traversal_text(expr),
                 };
-                let parent_key = traversal_text(value.expr());
+                let parent_key = reference_text(value.expr());
                 if let (Some(child_key), Some(parent_key)) = (child_key, parent_key) {
                     match scope.providers.get(&parent_key) {
                         Some(provider) => {

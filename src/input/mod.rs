@@ -4,6 +4,7 @@
 pub mod decode;
 pub mod hcl;
 mod hcl_functions;
+mod json_syntax;
 pub mod tfplan;
 
 use crate::model::{Resource, Span};
@@ -156,7 +157,8 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, Failed> {
 
 /// A `.tf` file, or text (e.g. on stdin) that starts like Terraform source.
 fn is_hcl(name: &str, bytes: &[u8]) -> bool {
-    if name.to_ascii_lowercase().ends_with(".tf") {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".tf") || lower.ends_with(".tf.json") {
         return true;
     }
     let Ok(text) = std::str::from_utf8(bytes) else {
@@ -196,11 +198,7 @@ fn parse_text(name: &str, text: &str) -> Result<Vec<Resource>, InputError> {
             "not a Terraform configuration (.tf) or plan: `.hcl` files such as `.tfquery.hcl` declare no infrastructure".into(),
         ));
     }
-    if lower.ends_with(".tf.json") {
-        return Err(InputError::Unsupported(
-            "Terraform JSON syntax (.tf.json) is not supported yet; scan the plan JSON (`terraform show -json PLANFILE`)".into(),
-        ));
-    }
+
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') {
         return tfplan::parse(text, 0);
