@@ -290,3 +290,36 @@ fn cli_reports_a_malformed_module_with_exit_2_and_still_scans_the_rest() {
         "other module still reported: {stdout}"
     );
 }
+
+#[test]
+fn hcl_is_read_from_stdin() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_souverain"))
+        .args(["scan", "-", "--format", "json"])
+        .current_dir(common::root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let source = "# a module piped in\nprovider \"aws\" {\n  region = \"us-east-1\"\n}\n\nresource \"aws_db_instance\" \"db\" {\n  engine = \"postgres\"\n}\n";
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(source.as_bytes())
+        .expect("write");
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert_eq!(rules, ["SOV101", "SOV201", "SOV301"]);
+    assert_eq!(
+        report["findings"][1]["line"], 6,
+        "the unencrypted database block"
+    );
+}
