@@ -108,16 +108,7 @@ fn run(cli: Cli) -> Result<u8> {
                 let known: Vec<&str> = REGISTRY.iter().map(|r| r.meta.id).collect();
                 anyhow::bail!("unknown rule `{rule}`; rules are {}", known.join(", "));
             };
-            let meta = rule.meta;
-            print(&format!(
-                "# {} {}\n\ncategory: {} · default severity: {}\n\n{}\n\n{}",
-                meta.id,
-                meta.name,
-                meta.category.as_str(),
-                meta.severity.as_str(),
-                meta.summary,
-                meta.doc
-            ));
+            print(&rule.meta.markdown(1));
             Ok(0)
         }
         Command::Rules => {

@@ -180,16 +180,11 @@ fn hcl_and_its_plan_give_the_same_findings() {
             from_hcl.error.is_none() && from_plan.error.is_none(),
             "{pair}"
         );
-        let summary = |report: &FileReport| {
-            let mut s: Vec<(String, &str, Verdict)> = report
-                .findings
-                .iter()
-                .map(|f| (f.resource.clone(), f.rule, f.verdict))
-                .collect();
-            s.sort();
-            s
-        };
-        assert_eq!(summary(&from_hcl), summary(&from_plan), "{pair}");
+        assert_eq!(
+            common::finding_summary(&from_hcl),
+            common::finding_summary(&from_plan),
+            "{pair}"
+        );
     }
 }
 

@@ -246,17 +246,12 @@ fn hcl_pairs_match_their_plans() {
     ] {
         let from_hcl = scan_case("pairs", pair, &HclOptions::default());
         let from_plan = common::scan(format!("testdata/{plan}"));
-        let summary = |report: &FileReport| {
-            let mut s: Vec<(String, &str, Verdict)> = report
-                .findings
-                .iter()
-                .map(|f| (f.resource.clone(), f.rule, f.verdict))
-                .collect();
-            s.sort();
-            s
-        };
         assert!(from_hcl.error.is_none(), "{pair}: {:?}", from_hcl.error);
-        assert_eq!(summary(&from_hcl), summary(&from_plan), "{pair}");
+        assert_eq!(
+            common::finding_summary(&from_hcl),
+            common::finding_summary(&from_plan),
+            "{pair}"
+        );
     }
 }
 

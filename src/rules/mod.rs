@@ -132,6 +132,29 @@ pub fn allowed_label(profile: &Profile) -> String {
     }
 }
 
+impl RuleMeta {
+    /// The rule's documentation as Markdown, its title at heading `level`
+    /// (1 for `souverain explain`, 2 inside the rules reference).
+    pub fn markdown(&self, level: usize) -> String {
+        let title = "#".repeat(level);
+        // Rule docs use `##` sections; nest them under the title.
+        let section = "#".repeat(level + 1);
+        let doc = self.doc.replace("\n## ", &format!("\n{section} "));
+        let doc = match doc.strip_prefix("## ") {
+            Some(rest) => format!("{section} {rest}"),
+            None => doc,
+        };
+        format!(
+            "{title} {}\n\n`{}` · category `{}` · default severity `{}`\n\n{}\n\n{doc}",
+            self.id,
+            self.name,
+            self.category.as_str(),
+            self.severity.as_str(),
+            self.summary,
+        )
+    }
+}
+
 /// The rules reference page (docs/rules.md), generated from the registry so
 /// it cannot drift from the code; a test fails when the file is stale.
 pub fn reference_markdown() -> String {
@@ -151,21 +174,8 @@ pub fn reference_markdown() -> String {
         ));
     }
     for rule in REGISTRY {
-        let m = rule.meta;
-        // Rule docs use `##` sections; nest them under the rule's heading.
-        let doc = m.doc.replace("\n## ", "\n### ");
-        let doc = doc
-            .strip_prefix("## ")
-            .map_or(doc.clone(), |rest| format!("### {rest}"));
-        out.push_str(&format!(
-            "\n## {}\n\n`{}` · category `{}` · default severity `{}`\n\n{}\n\n{}",
-            m.id,
-            m.name,
-            m.category.as_str(),
-            m.severity.as_str(),
-            m.summary,
-            doc
-        ));
+        out.push('\n');
+        out.push_str(&rule.meta.markdown(2));
     }
     out
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use souverain::model::{Finding, Verdict};
+
 use souverain::{Engine, FileReport, Policy};
 use std::path::{Path, PathBuf};
 
@@ -101,4 +102,16 @@ pub fn memory_tree(base: &Path, entry: &Path) -> souverain::input::hcl::MemoryTr
             .insert(relative, std::fs::read(&file).expect("readable"));
     }
     tree
+}
+
+/// What a report says, order aside: (resource, rule, verdict) triples, to
+/// compare two reports of the same configuration.
+pub fn finding_summary(report: &FileReport) -> Vec<(String, &'static str, Verdict)> {
+    let mut summary: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| (f.resource.clone(), f.rule, f.verdict))
+        .collect();
+    summary.sort();
+    summary
 }
