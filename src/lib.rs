@@ -26,6 +26,7 @@ pub mod path;
 pub mod policy;
 pub mod report;
 pub mod rules;
+pub mod yaml;
 
 pub use policy::{Policy, PolicyError, Profile};
 

@@ -7,10 +7,9 @@
 //! extends or overrides it entry by entry (providers by source, encryption
 //! rules by resource type, offers by id, profiles by name).
 
-mod yaml;
-
 use crate::model::{Category, LocationKind};
 use crate::path::{AttrPath, PathError};
+use crate::yaml;
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
