@@ -98,7 +98,7 @@ impl<'p> Engine<'p> {
 
     /// Scans one input. `file` names it in the report; it is never opened.
     pub fn scan(&self, file: &str, bytes: &[u8]) -> FileReport {
-        self.report(file, input::parse(file, bytes))
+        self.report(file, input::parse(file, bytes, &self.policy.kubernetes))
     }
 
     /// Scans the Terraform module in `dir` (or, with `only_file`, that one
@@ -214,20 +214,41 @@ impl<'p> Engine<'p> {
     fn subject<'a>(&'a self, resource: &'a model::Resource) -> Subject<'a> {
         let entry = self.policy.provider_entry(&resource.provider);
         let provider = entry.map(|(_, p)| p);
-        let located = provider.filter(|p| {
-            p.kind == ProviderKind::Cloud
-                && !p
-                    .global_resources
-                    .as_ref()
-                    .is_some_and(|global| global.is_match(&resource.resource_type))
-        });
+        let locations = match provider.map(|p| p.kind) {
+            Some(ProviderKind::Cloud) => {
+                let global = provider
+                    .and_then(|p| p.global_resources.as_ref())
+                    .is_some_and(|global| global.is_match(&resource.resource_type));
+                match (global, provider) {
+                    (false, Some(p)) => locate::locations(resource, p),
+                    _ => Vec::new(),
+                }
+            }
+            // A workload is where it is pinned; unpinned, it runs wherever
+            // the cluster is, unless the policy requires a pin.
+            Some(ProviderKind::Cluster) => {
+                let mut pinned = resource.locations.clone();
+                if pinned.is_empty() && self.policy.kubernetes.require_pinning == Some(true) {
+                    pinned.push(model::Location {
+                        value: None,
+                        kind: model::LocationKind::Region,
+                        attribute: "(nodeSelector or node affinity)".into(),
+                        provenance: model::Provenance::new(
+                            model::ProvenanceKind::Unknown,
+                            "not pinned to a region or zone (the policy requires a pin)",
+                        ),
+                        span: None,
+                    });
+                }
+                pinned
+            }
+            Some(ProviderKind::NotInfrastructure) | None => Vec::new(),
+        };
         Subject {
             resource,
             source: entry.map_or(resource.provider.as_str(), |(source, _)| source),
             provider,
-            locations: located
-                .map(|p| locate::locations(resource, p))
-                .unwrap_or_default(),
+            locations,
         }
     }
 }

@@ -15,7 +15,8 @@ use serde_json::Value;
 pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location> {
     let applies =
         |a: &&LocationAttribute| a.types.is_empty() || a.types.contains(&resource.resource_type);
-    let mut own = Vec::new();
+    // What the input states (a Kubernetes annotation) is the resource's own.
+    let mut own: Vec<Location> = resource.locations.clone();
     let mut replicas = Vec::new();
     let mut unknown_configured = Vec::new();
 
@@ -64,8 +65,8 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
         }
     }
 
-    if own.is_empty() {
-        own = unknown_configured;
+    if own.iter().all(|l| l.value.is_none()) {
+        own.extend(unknown_configured);
     }
     if own.is_empty() {
         own = from_provider(resource, provider);

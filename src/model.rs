@@ -150,6 +150,9 @@ pub struct Resource {
     /// Waivers written on the resource in the input (inline comments).
     #[serde(skip)]
     pub waivers: Vec<Waiver>,
+    /// Locations the input states directly, with their provenance
+    /// (Kubernetes topology pins, an ACK region annotation).
+    pub locations: Vec<Location>,
 }
 
 /// A decision, written next to a resource, to accept its findings of some

@@ -670,6 +670,7 @@ impl Reader<'_> {
                 span: block_span,
                 attribute_spans: evaluated.spans,
                 waivers: waivers_above(&self.texts[source], block_span),
+                locations: Vec::new(),
             };
             out.push((resource, key));
         }
@@ -1063,48 +1064,12 @@ fn waivers_above(text: &str, block: Span) -> Vec<Waiver> {
         let line = text[line_start..end].trim();
         let comment = line.strip_prefix('#').or_else(|| line.strip_prefix("//"));
         let Some(comment) = comment else { break };
-        if let Some(waiver) = parse_waiver(comment.trim(), line_start, block.file) {
+        if let Some(waiver) = super::waiver::parse(comment.trim(), line_start, block.file) {
             out.push(waiver);
         }
         end = line_start.saturating_sub(1);
     }
     out
-}
-
-fn parse_waiver(comment: &str, offset: usize, file: usize) -> Option<Waiver> {
-    let rest = comment.strip_prefix("souverain:ignore")?;
-    let rest = rest.trim_start();
-    let (rules, mut rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    let mut waiver = Waiver {
-        rules: rules
-            .split(',')
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty())
-            .collect(),
-        reason: None,
-        expires: None,
-        span: Span {
-            file,
-            start: offset,
-            end: offset + comment.len(),
-        },
-    };
-    while let Some((key, after)) = rest.trim_start().split_once('=') {
-        let (value, remaining) = match after.strip_prefix('"') {
-            Some(quoted) => match quoted.split_once('"') {
-                Some((value, remaining)) => (value, remaining),
-                None => (quoted, ""),
-            },
-            None => after.split_once(char::is_whitespace).unwrap_or((after, "")),
-        };
-        match key.trim() {
-            "reason" => waiver.reason = Some(value.trim().to_string()).filter(|r| !r.is_empty()),
-            "expires" => waiver.expires = Some(value.trim().to_string()),
-            _ => {}
-        }
-        rest = remaining;
-    }
-    Some(waiver)
 }
 
 /// How many times resources are evaluated to let them read each other.

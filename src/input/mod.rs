@@ -1,11 +1,14 @@
 //! Inputs: bytes in, [`Resource`]s out, with spans into the decoded text.
 //! Each module knows one format and nothing of policies.
 
+pub mod admission;
 pub mod decode;
 pub mod hcl;
 mod hcl_functions;
 mod json_syntax;
+pub mod k8s;
 pub mod tfplan;
+pub mod waiver;
 
 use crate::model::{Resource, Span};
 use crate::report::Source;
@@ -123,7 +126,11 @@ pub struct Failed {
 /// Decodes and parses one file. `name` is only used to recognise formats
 /// that cannot be told from their content. A `.tf` file is read as a module of
 /// its own (its sibling files are not seen: scan the directory for those).
-pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, Failed> {
+pub fn parse(
+    name: &str,
+    bytes: &[u8],
+    kubernetes: &crate::policy::KubernetesMap,
+) -> Result<Parsed, Failed> {
     if is_hcl(name, bytes) {
         let mut tree = hcl::MemoryTree::default();
         tree.files.insert(hcl::join(".", name), bytes.to_vec());
@@ -144,11 +151,11 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, Failed> {
         }
     };
     let sources = vec![Source::new(name, &text)];
-    match parse_text(name, &text) {
-        Ok(resources) => Ok(Parsed {
+    match parse_text(name, &text, kubernetes) {
+        Ok((resources, notes)) => Ok(Parsed {
             sources,
             resources,
-            notes: Vec::new(),
+            notes,
             modules: Vec::new(),
         }),
         Err(error) => Err(Failed { sources, error }),
@@ -186,7 +193,11 @@ fn is_hcl(name: &str, bytes: &[u8]) -> bool {
     })
 }
 
-fn parse_text(name: &str, text: &str) -> Result<Vec<Resource>, InputError> {
+fn parse_text(
+    name: &str,
+    text: &str,
+    kubernetes: &crate::policy::KubernetesMap,
+) -> Result<(Vec<Resource>, Vec<Note>), InputError> {
     let lower = name.to_ascii_lowercase();
     if lower.ends_with(".tfvars") {
         return Err(InputError::NotAPlan(
@@ -200,26 +211,40 @@ fn parse_text(name: &str, text: &str) -> Result<Vec<Resource>, InputError> {
     }
 
     let trimmed = text.trim_start();
-    if trimmed.starts_with('{') {
-        return tfplan::parse(text, 0);
-    }
-    if let Some((start, end)) = decode::unwrap_setup_terraform(text) {
-        return tfplan::parse(&text[start..end], start);
-    }
-    if trimmed.is_empty() {
-        return Err(InputError::NotAPlan("empty input".into()));
-    }
-    if matches!(Format::from_name(name), Some(Format::Yaml))
-        || trimmed.starts_with("apiVersion")
-        || trimmed.starts_with("---")
-    {
-        return Err(InputError::Unsupported(
-            "Kubernetes manifests are not supported yet".into(),
+    if trimmed.starts_with("{{") || text.contains("\n{{") {
+        return Err(InputError::NotAPlan(
+            "an unrendered Helm template: render it first (`helm template CHART | souverain scan -`)".into(),
         ));
     }
-    Err(InputError::NotAPlan(
-        "not JSON: expected a Terraform plan (`terraform show -json PLANFILE`)".into(),
-    ))
+    if trimmed.starts_with('{') {
+        // Kubernetes JSON says `apiVersion` and `kind` at the top; plans never do.
+        let peek: admission::PeekKeys = serde_json::from_str(text).unwrap_or_default();
+        if admission::looks_like(&peek) {
+            return admission::parse(text, 0, kubernetes);
+        }
+        if peek.api_version.is_some() && peek.kind.is_some() {
+            return Ok((k8s::parse(text, 0, kubernetes)?, Vec::new()));
+        }
+        return Ok((tfplan::parse(text, 0)?, Vec::new()));
+    }
+    if let Some((start, end)) = decode::unwrap_setup_terraform(text) {
+        return Ok((tfplan::parse(&text[start..end], start)?, Vec::new()));
+    }
+    if trimmed.is_empty() && !matches!(Format::from_name(name), Some(Format::Yaml)) {
+        return Err(InputError::NotAPlan("empty input".into()));
+    }
+    // Everything else is read as YAML manifests (an empty one has none).
+    match k8s::parse(text, 0, kubernetes) {
+        Ok(resources) => Ok((resources, Vec::new())),
+        Err(InputError::NotAPlan(_) | InputError::Syntax { .. })
+            if !matches!(Format::from_name(name), Some(Format::Yaml)) =>
+        {
+            Err(InputError::NotAPlan(
+                "not a Terraform plan, Terraform source or Kubernetes manifest".into(),
+            ))
+        }
+        Err(error) => Err(error),
+    }
 }
 
 #[cfg(test)]
@@ -227,7 +252,7 @@ mod tests {
     use super::*;
 
     fn error_of(name: &str, bytes: &[u8]) -> InputError {
-        match parse(name, bytes) {
+        match parse(name, bytes, &crate::policy::KubernetesMap::default()) {
             Err(failed) => failed.error,
             Ok(_) => panic!("{name} accepted"),
         }
@@ -264,6 +289,9 @@ mod tests {
             "{not_plan}"
         );
         let not_json = error_of("x.txt", b"hello");
-        assert!(not_json.to_string().contains("not JSON"), "{not_json}");
+        assert!(
+            not_json.to_string().contains("Kubernetes manifest"),
+            "{not_json}"
+        );
     }
 }

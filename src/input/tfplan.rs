@@ -418,6 +418,7 @@ impl<'a> Plan<'a> {
             span,
             attribute_spans: BTreeMap::new(),
             waivers: Vec::new(),
+            locations: Vec::new(),
         }
     }
 

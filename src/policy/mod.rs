@@ -33,6 +33,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "policies/profiles.yaml",
         include_str!("../../policies/profiles.yaml"),
     ),
+    (
+        "policies/kubernetes.yaml",
+        include_str!("../../policies/kubernetes.yaml"),
+    ),
 ];
 
 /// The JSON Schema every policy file must satisfy.
@@ -85,6 +89,9 @@ pub enum Confidence {
 pub enum ProviderKind {
     /// Deploys into a cloud: located, encrypted, qualified or not.
     Cloud,
+    /// Runs in a Kubernetes cluster: located by topology values that belong
+    /// to whichever cloud the cluster is in; qualification is the cluster's.
+    Cluster,
     /// Deploys nothing anywhere (null, random, tls...) or deploys into
     /// something declared elsewhere (kubernetes, helm): no rule applies.
     NotInfrastructure,
@@ -310,6 +317,101 @@ pub struct Profile {
     pub undetermined: UndeterminedIs,
 }
 
+/// How Kubernetes objects state locations, and which clouds they deploy to.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesMap {
+    pub topology_labels: Option<TopologyLabels>,
+    pub require_pinning: Option<bool>,
+    #[serde(default)]
+    pub provisioners: BTreeMap<String, Provisioner>,
+    #[serde(default)]
+    pub operators: BTreeMap<String, Operator>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopologyLabels {
+    pub region: Vec<String>,
+    pub zone: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provisioner {
+    pub provider: String,
+    pub confidence: Confidence,
+    pub source: String,
+}
+
+/// A Kubernetes operator whose CRDs declare cloud resources.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operator {
+    pub name: String,
+    /// API group suffixes, e.g. `.aws.upbound.io`.
+    pub groups: Vec<String>,
+    pub provider: String,
+    /// Where the resource's arguments are, e.g. `spec.forProvider`.
+    #[serde(deserialize_with = "de_path")]
+    pub attributes: AttrPath,
+    #[serde(default)]
+    pub snake_case: bool,
+    /// An annotation carrying the region, on the object or its Namespace.
+    pub region_annotation: Option<String>,
+    /// Kind (or `Kind.group-prefix`) to the Terraform resource type whose
+    /// encryption rule applies.
+    #[serde(default)]
+    pub kinds: BTreeMap<String, String>,
+    /// Arguments the CRD defaults when they are absent, per Kind.
+    #[serde(default)]
+    pub defaults: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    pub confidence: Confidence,
+    pub source: String,
+}
+
+impl Operator {
+    pub fn handles(&self, group: &str) -> bool {
+        self.groups
+            .iter()
+            .any(|suffix| group.ends_with(suffix.as_str()))
+    }
+
+    /// The Terraform type for a Kind of `group`: `Instance.rds` before `Instance`.
+    pub fn terraform_type(&self, kind: &str, group: &str) -> Option<&str> {
+        let prefix = group.split('.').next().unwrap_or_default();
+        self.kinds
+            .get(&format!("{kind}.{prefix}"))
+            .or_else(|| self.kinds.get(kind))
+            .map(String::as_str)
+    }
+}
+
+impl KubernetesMap {
+    pub fn region_labels(&self) -> &[String] {
+        self.topology_labels.as_ref().map_or(&[], |t| &t.region)
+    }
+
+    pub fn zone_labels(&self) -> &[String] {
+        self.topology_labels.as_ref().map_or(&[], |t| &t.zone)
+    }
+
+    pub fn operator_for(&self, group: &str) -> Option<&Operator> {
+        self.operators.values().find(|o| o.handles(group))
+    }
+
+    fn extend(&mut self, other: KubernetesMap) {
+        if other.topology_labels.is_some() {
+            self.topology_labels = other.topology_labels;
+        }
+        if other.require_pinning.is_some() {
+            self.require_pinning = other.require_pinning;
+        }
+        self.provisioners.extend(other.provisioners);
+        self.operators.extend(other.operators);
+    }
+}
+
 /// One policy file as written.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -323,6 +425,8 @@ struct PolicyFile {
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
     default_profile: Option<String>,
+    #[serde(default)]
+    kubernetes: KubernetesMap,
 }
 
 /// The merged policy data.
@@ -333,6 +437,7 @@ pub struct Policy {
     pub encryption: BTreeMap<String, EncryptionRule>,
     pub profiles: BTreeMap<String, Profile>,
     pub default_profile: String,
+    pub kubernetes: KubernetesMap,
 }
 
 impl Policy {
@@ -363,6 +468,7 @@ impl Policy {
         self.qualified_offers.extend(parsed.qualified_offers);
         self.encryption.extend(parsed.encryption);
         self.profiles.extend(parsed.profiles);
+        self.kubernetes.extend(parsed.kubernetes);
         if let Some(default) = parsed.default_profile {
             self.default_profile = default;
         }
@@ -409,18 +515,16 @@ impl Policy {
             .map(|(key, entry)| (key.as_str(), entry))
     }
 
-    /// The catalogued source for a provider type name (`aws`), used for
-    /// plans from Terraform 0.12 that do not record namespaces. Only an
-    /// unambiguous match counts.
-    pub fn source_for_type(&self, type_name: &str) -> Option<&str> {
-        let mut matches = self
-            .providers
-            .keys()
-            .filter(|source| source.rsplit('/').next() == Some(type_name));
-        match (matches.next(), matches.next()) {
-            (Some(only), None) => Some(only.as_str()),
-            _ => None,
-        }
+    /// Every catalogue entry that knows `value`, with the cloud's name: a
+    /// topology value of a cluster may belong to any cloud.
+    pub fn locations_anywhere<'a>(
+        &'a self,
+        value: &'a str,
+    ) -> impl Iterator<Item = (&'a ProviderEntry, &'a LocationEntry)> {
+        self.providers
+            .values()
+            .filter(|p| p.kind == ProviderKind::Cloud)
+            .filter_map(move |p| p.find_location(value).map(|l| (p, l)))
     }
 }
 
@@ -523,6 +627,22 @@ mod tests {
         assert!(strict.allowed_countries.contains("FR"));
         assert_eq!(strict.families.len(), 3);
         assert!(policy.profile(Some("eea")).is_some());
+        let operator = policy
+            .kubernetes
+            .operator_for("ec2.aws.upbound.io")
+            .expect("Crossplane AWS");
+        assert_eq!(operator.provider, "hashicorp/aws");
+        assert_eq!(
+            operator.terraform_type("Instance", "rds.aws.upbound.io"),
+            Some("aws_db_instance")
+        );
+        assert!(
+            policy
+                .kubernetes
+                .zone_labels()
+                .iter()
+                .any(|l| l == "topology.kubernetes.io/zone")
+        );
     }
 
     #[test]

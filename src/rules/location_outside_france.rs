@@ -2,7 +2,7 @@
 
 use super::{Context, Draft, RuleMeta, Subject, allowed_label};
 use crate::model::{Category, Location, ProvenanceKind, Severity, Verdict};
-use crate::policy::ProviderEntry;
+use crate::policy::{ProviderEntry, ProviderKind};
 
 pub static META: RuleMeta = RuleMeta {
     id: "SOV101",
@@ -90,19 +90,46 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
             });
             continue;
         };
-        let (is_allowed, described) = match provider.find_location(value) {
-            Some(entry) => (
-                ctx.profile.allowed_countries.contains(&entry.country),
-                format!("`{value}` ({}, {})", entry.name, entry.country),
-            ),
-            None => (
-                false,
-                format!("`{value}`, not a known location of {}", provider.name),
-            ),
+        let described = if provider.kind == ProviderKind::Cluster {
+            // The cloud is not known: every catalogue that knows the value
+            // must agree.
+            let known: Vec<_> = ctx.policy.locations_anywhere(value).collect();
+            let allowed = |(_, l): &(&ProviderEntry, &crate::policy::LocationEntry)| {
+                ctx.profile.allowed_countries.contains(&l.country)
+            };
+            if !known.is_empty() && known.iter().all(allowed) {
+                continue;
+            }
+            if known.iter().any(allowed) {
+                let readings: Vec<String> = known
+                    .iter()
+                    .map(|(p, l)| format!("{} for {}", l.country, p.name))
+                    .collect();
+                out.push(Draft {
+                    verdict: Verdict::Undetermined,
+                    message: format!(
+                        "{} is pinned to `{value}`, which is in different countries on different clouds ({}) (from {})",
+                        resource.address,
+                        readings.join(", "),
+                        location.provenance.detail
+                    ),
+                    help: "pin with a value only one cloud uses (a zone such as `eu-west-3a`), or waive with the cluster's cloud in the reason".into(),
+                    location: Some(location.clone()),
+                    attribute: None,
+                });
+                continue;
+            }
+            match known.first() {
+                Some((_, entry)) => format!("`{value}` ({}, {})", entry.name, entry.country),
+                None => format!("`{value}`, not a location known to the catalogue"),
+            }
+        } else {
+            match provider.find_location(value) {
+                Some(entry) if ctx.profile.allowed_countries.contains(&entry.country) => continue,
+                Some(entry) => format!("`{value}` ({}, {})", entry.name, entry.country),
+                None => format!("`{value}`, not a known location of {}", provider.name),
+            }
         };
-        if is_allowed {
-            continue;
-        }
         out.push(Draft {
             verdict: Verdict::Violation,
             message: format!(
@@ -117,10 +144,17 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
 }
 
 fn suggestion(provider: &ProviderEntry, location: &Location, ctx: &Context) -> String {
-    let choices: Vec<String> = provider
-        .locations_in(&ctx.profile.allowed_countries)
-        .map(|l| format!("`{}` ({})", l.id, l.name))
-        .collect();
+    let choices: Vec<String> = if provider.kind == ProviderKind::Cluster {
+        return format!(
+            "pin to a location in {} of the cluster's cloud (e.g. `topology.kubernetes.io/region: eu-west-3` on AWS, `francecentral` on Azure, `europe-west9` on Google)",
+            allowed_label(ctx.profile)
+        );
+    } else {
+        provider
+            .locations_in(&ctx.profile.allowed_countries)
+            .map(|l| format!("`{}` ({})", l.id, l.name))
+            .collect()
+    };
     let where_ = match location.provenance.kind {
         ProvenanceKind::ProviderBlock | ProvenanceKind::ProviderDefault => {
             "in the provider configuration".to_string()

@@ -65,10 +65,12 @@ enum Match {
 
 pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
     let resource = subject.resource;
-    if subject
-        .provider
-        .is_some_and(|p| p.kind == ProviderKind::NotInfrastructure)
-    {
+    if subject.provider.is_some_and(|p| {
+        matches!(
+            p.kind,
+            ProviderKind::NotInfrastructure | ProviderKind::Cluster
+        )
+    }) {
         return;
     }
     let offers: Vec<(&String, &QualifiedOffer)> = ctx

@@ -1,0 +1,670 @@
+//! Kubernetes manifests: multi-document YAML or JSON (Helm and Kustomize
+//! output), `kind: List`, and the object of an AdmissionReview.
+//!
+//! - Workloads are located by their pins: `nodeSelector` and required node
+//!   affinity (`In`) on the topology labels of the policy. Preferred affinity
+//!   is a preference, not a pin.
+//! - StorageClasses and CSI PersistentVolumes belong to their provisioner's
+//!   cloud; their parameters (a PV's `volumeAttributes`) are read by the
+//!   encryption rules, their allowed topologies locate them.
+//! - Cloud resources declared as CRDs (Crossplane, ACK, Azure Service
+//!   Operator, Config Connector) belong to their operator's cloud; their
+//!   arguments, snake_cased, are read like Terraform attributes.
+//!
+//! Waivers are annotations: `souverain.io/ignore: SOV101 reason="..."`.
+
+use super::{InputError, waiver};
+use crate::model::{
+    Action, Location, LocationKind, Provenance, ProvenanceKind, ProviderSettings, Resource, Span,
+};
+use crate::policy::KubernetesMap;
+use crate::yaml::{self, LocatedJson};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// The annotation carrying waivers, one per line.
+pub const WAIVER_ANNOTATION: &str = "souverain.io/ignore";
+
+/// Pod spec of each workload kind, as a JSON pointer from the object.
+const WORKLOADS: &[(&str, &str)] = &[
+    ("Pod", "/spec"),
+    ("Deployment", "/spec/template/spec"),
+    ("StatefulSet", "/spec/template/spec"),
+    ("DaemonSet", "/spec/template/spec"),
+    ("ReplicaSet", "/spec/template/spec"),
+    ("ReplicationController", "/spec/template/spec"),
+    ("Job", "/spec/template/spec"),
+    ("CronJob", "/spec/jobTemplate/spec/template/spec"),
+];
+
+/// The provider source of workloads and of volumes of unknown provisioners.
+pub const CLUSTER: &str = "kubernetes/cluster";
+
+/// Reads a manifest stream. `source` indexes the text among the input's files.
+pub fn parse(text: &str, source: usize, map: &KubernetesMap) -> Result<Vec<Resource>, InputError> {
+    let documents = yaml::parse_documents(text).map_err(|e| yaml_error(e, text, source))?;
+    let lines = LineStarts::new(text);
+    let mut objects: Vec<(usize, String)> = Vec::new();
+    for (index, document) in documents.iter().enumerate() {
+        match &document.value {
+            Value::Null => {}
+            Value::Object(object) if object.get("kind").and_then(Value::as_str) == Some("List") => {
+                let count = object
+                    .get("items")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                objects.extend((0..count).map(|i| (index, format!("/items/{i}"))));
+            }
+            _ => objects.push((index, String::new())),
+        }
+    }
+    let is_object = |(index, pointer): &(usize, String)| {
+        let value = documents[*index].value.pointer(pointer);
+        value
+            .and_then(|v| v.get("kind"))
+            .and_then(Value::as_str)
+            .is_some()
+            && value
+                .and_then(|v| v.get("apiVersion"))
+                .and_then(Value::as_str)
+                .is_some()
+    };
+    if !objects.is_empty() && !objects.iter().any(is_object) {
+        return Err(InputError::NotAPlan(
+            "YAML without `apiVersion` and `kind`: not a Kubernetes manifest".into(),
+        ));
+    }
+    if let Some((index, pointer)) = objects.iter().find(|o| !is_object(o)) {
+        let at = lines.span(&documents[*index], pointer, source);
+        return Err(InputError::Syntax {
+            span: at,
+            message: format!(
+                "document {} is not a Kubernetes object: it needs a string `apiVersion` and `kind`",
+                index + 1
+            ),
+        });
+    }
+    let namespaces = namespace_annotations(&documents, &objects);
+    let reader = Reader {
+        map,
+        lines: &lines,
+        source,
+        namespaces: &namespaces,
+    };
+    Ok(objects
+        .iter()
+        .filter_map(|(index, pointer)| reader.object(&documents[*index], pointer))
+        .collect())
+}
+
+/// The resource of the object at `pointer` of an already parsed document
+/// (the object of an AdmissionReview).
+pub fn object_at(
+    document: &LocatedJson,
+    pointer: &str,
+    text: &str,
+    source: usize,
+    map: &KubernetesMap,
+) -> Option<Resource> {
+    let lines = LineStarts::new(text);
+    let namespaces = BTreeMap::new();
+    Reader {
+        map,
+        lines: &lines,
+        source,
+        namespaces: &namespaces,
+    }
+    .object(document, pointer)
+}
+
+pub(super) fn yaml_error(e: yaml::YamlError, text: &str, source: usize) -> InputError {
+    let offset = e
+        .offset
+        .or_else(|| e.line.map(|line| LineStarts::new(text).start(line)))
+        .unwrap_or(0);
+    InputError::Syntax {
+        span: Span {
+            file: source,
+            start: offset,
+            end: offset,
+        },
+        message: format!("invalid YAML: {}", e.message),
+    }
+}
+
+/// Annotations of the Namespaces declared in the input, by name (ACK reads
+/// the region from a resource's Namespace).
+fn namespace_annotations(
+    documents: &[LocatedJson],
+    objects: &[(usize, String)],
+) -> BTreeMap<String, Map<String, Value>> {
+    objects
+        .iter()
+        .filter_map(|(index, pointer)| documents[*index].value.pointer(pointer))
+        .filter(|o| o.get("kind").and_then(Value::as_str) == Some("Namespace"))
+        .filter_map(|o| {
+            let name = o.pointer("/metadata/name")?.as_str()?.to_string();
+            let annotations = o.pointer("/metadata/annotations")?.as_object()?.clone();
+            Some((name, annotations))
+        })
+        .collect()
+}
+
+struct LineStarts {
+    starts: Vec<usize>,
+}
+
+impl LineStarts {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Self { starts }
+    }
+
+    fn start(&self, line: usize) -> usize {
+        self.starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The span of the node at `pointer` (or its nearest located ancestor).
+    fn span(&self, document: &LocatedJson, pointer: &str, file: usize) -> Span {
+        let start = document
+            .position_of(pointer)
+            .map(|p| p.offset.unwrap_or_else(|| self.start(p.line)))
+            .unwrap_or(0);
+        Span {
+            file,
+            start,
+            end: start,
+        }
+    }
+}
+
+struct Reader<'a> {
+    map: &'a KubernetesMap,
+    lines: &'a LineStarts,
+    source: usize,
+    namespaces: &'a BTreeMap<String, Map<String, Value>>,
+}
+
+/// A JSON pointer segment for a map key.
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+impl Reader<'_> {
+    fn span(&self, document: &LocatedJson, pointer: &str) -> Span {
+        self.lines.span(document, pointer, self.source)
+    }
+
+    fn object(&self, document: &LocatedJson, pointer: &str) -> Option<Resource> {
+        let object = document.value.pointer(pointer)?;
+        let kind = object.get("kind")?.as_str()?;
+        let api_version = object.get("apiVersion")?.as_str()?;
+        let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+        let name = object
+            .pointer("/metadata/name")
+            .or_else(|| object.pointer("/metadata/generateName"))
+            .and_then(Value::as_str)
+            .unwrap_or("(unnamed)");
+        let namespace = object
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str);
+        let address = match namespace {
+            Some(namespace) => format!("{kind}/{namespace}/{name}"),
+            None => format!("{kind}/{name}"),
+        };
+        let mut resource = Resource {
+            address,
+            resource_type: kind.to_string(),
+            provider: CLUSTER.to_string(),
+            action: Action::Planned,
+            attributes: Value::Object(Map::new()),
+            unknown: Value::Object(Map::new()),
+            configured: BTreeMap::new(),
+            provider_settings: ProviderSettings {
+                key: None,
+                values: Value::Object(Map::new()),
+                unknown: Value::Object(Map::new()),
+                provenance: BTreeMap::new(),
+                spans: BTreeMap::new(),
+            },
+            span: self.span(document, &format!("{pointer}/kind")),
+            attribute_spans: BTreeMap::new(),
+            waivers: self.waivers(document, pointer, object),
+            locations: Vec::new(),
+        };
+
+        if let Some((_, pod_spec)) = WORKLOADS
+            .iter()
+            .find(|(k, _)| *k == kind && group_is_core_or(group, &["apps", "batch"]))
+        {
+            let spec = format!("{pointer}{pod_spec}");
+            self.node_selector(document, &spec, &mut resource);
+            self.required_affinity(
+                document,
+                &format!(
+                    "{spec}/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution"
+                ),
+                &mut resource,
+            );
+            return Some(resource);
+        }
+        match (kind, group) {
+            ("StorageClass", "storage.k8s.io") => {
+                let provisioner = object
+                    .get("provisioner")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                self.volume(
+                    document,
+                    pointer,
+                    &mut resource,
+                    "StorageClass",
+                    provisioner,
+                    "/parameters",
+                );
+                let topologies = object
+                    .get("allowedTopologies")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                for t in 0..topologies {
+                    self.label_expressions(
+                        document,
+                        &format!("{pointer}/allowedTopologies/{t}/matchLabelExpressions"),
+                        "allowedTopologies",
+                        &mut resource,
+                    );
+                }
+                // Azure disk: `location` parameter.
+                if let Some(location) = object
+                    .pointer("/parameters/location")
+                    .and_then(Value::as_str)
+                {
+                    self.pin(
+                        &mut resource,
+                        location,
+                        LocationKind::Region,
+                        "parameters.location",
+                        document,
+                        &format!("{pointer}/parameters/location"),
+                    );
+                }
+                Some(resource)
+            }
+            ("PersistentVolume", "") => {
+                let driver = object.pointer("/spec/csi/driver").and_then(Value::as_str)?;
+                self.volume(
+                    document,
+                    pointer,
+                    &mut resource,
+                    "PersistentVolume",
+                    driver,
+                    "/spec/csi/volumeAttributes",
+                );
+                self.required_affinity(
+                    document,
+                    &format!("{pointer}/spec/nodeAffinity/required"),
+                    &mut resource,
+                );
+                Some(resource)
+            }
+            _ => {
+                let operator = self.map.operator_for(group)?;
+                resource.provider = operator.provider.clone();
+                resource.resource_type = operator
+                    .terraform_type(kind, group)
+                    .map_or_else(|| format!("{kind}.{group}"), str::to_string);
+                let arguments = format!(
+                    "{pointer}/{}",
+                    operator.attributes.to_string().replace('.', "/")
+                );
+                let mut attributes = document
+                    .value
+                    .pointer(&arguments)
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
+                for (key, value) in &attributes {
+                    let span = self.span(document, &format!("{arguments}/{}", escape(key)));
+                    let name = if operator.snake_case {
+                        snake_case(key)
+                    } else {
+                        key.clone()
+                    };
+                    resource.attribute_spans.insert(name.clone(), span);
+                    resource.configured.insert(
+                        name,
+                        Provenance::new(
+                            ProvenanceKind::Literal,
+                            format!("`{}.{key}` = {value}", operator.attributes),
+                        ),
+                    );
+                }
+                for (key, default) in operator.defaults.get(kind).into_iter().flatten() {
+                    if !attributes.contains_key(key) {
+                        attributes.insert(key.clone(), default.clone());
+                        let name = if operator.snake_case {
+                            snake_case(key)
+                        } else {
+                            key.clone()
+                        };
+                        resource.configured.insert(
+                            name,
+                            Provenance::new(
+                                ProvenanceKind::ProviderDefault,
+                                format!(
+                                    "`{}.{key}` not set: the CRD defaults it to {default}",
+                                    operator.attributes
+                                ),
+                            ),
+                        );
+                    }
+                }
+                let attributes = Value::Object(attributes);
+                resource.attributes = if operator.snake_case {
+                    snake_case_keys(&attributes)
+                } else {
+                    attributes
+                };
+                if let Some(annotation) = &operator.region_annotation {
+                    self.region_annotation(
+                        document,
+                        pointer,
+                        object,
+                        annotation,
+                        namespace,
+                        &mut resource,
+                    );
+                }
+                Some(resource)
+            }
+        }
+    }
+
+    /// StorageClass or PersistentVolume of `driver`: its cloud, and its
+    /// parameters as `parameters` for the encryption rules.
+    fn volume(
+        &self,
+        document: &LocatedJson,
+        pointer: &str,
+        resource: &mut Resource,
+        kind: &str,
+        driver: &str,
+        parameters: &str,
+    ) {
+        resource.resource_type = format!("{kind}/{driver}");
+        if let Some(provisioner) = self.map.provisioners.get(driver) {
+            resource.provider = provisioner.provider.clone();
+        }
+        let values = document
+            .value
+            .pointer(&format!("{pointer}{parameters}"))
+            .cloned()
+            .unwrap_or(Value::Object(Map::new()));
+        let mut attributes = Map::new();
+        attributes.insert("parameters".into(), values);
+        resource.attributes = Value::Object(attributes);
+        resource.attribute_spans.insert(
+            "parameters".into(),
+            self.span(document, &format!("{pointer}{parameters}")),
+        );
+    }
+
+    fn node_selector(&self, document: &LocatedJson, spec: &str, resource: &mut Resource) {
+        let Some(selector) = document
+            .value
+            .pointer(&format!("{spec}/nodeSelector"))
+            .and_then(Value::as_object)
+        else {
+            return;
+        };
+        for (label, value) in selector {
+            let (Some(kind), Some(value)) = (self.label_kind(label), value.as_str()) else {
+                continue;
+            };
+            let at = format!("{spec}/nodeSelector/{}", escape(label));
+            self.pin(
+                resource,
+                value,
+                kind,
+                &format!("nodeSelector `{label}`"),
+                document,
+                &at,
+            );
+        }
+    }
+
+    /// `nodeSelectorTerms[].matchExpressions[]` with operator `In`.
+    fn required_affinity(&self, document: &LocatedJson, required: &str, resource: &mut Resource) {
+        let terms = document
+            .value
+            .pointer(&format!("{required}/nodeSelectorTerms"))
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        for t in 0..terms {
+            self.label_expressions(
+                document,
+                &format!("{required}/nodeSelectorTerms/{t}/matchExpressions"),
+                "required node affinity",
+                resource,
+            );
+        }
+    }
+
+    /// `[{key, operator?, values}]`: each value of a topology key (with
+    /// operator `In`, or none as in allowedTopologies) is a location.
+    fn label_expressions(
+        &self,
+        document: &LocatedJson,
+        list: &str,
+        what: &str,
+        resource: &mut Resource,
+    ) {
+        let Some(expressions) = document.value.pointer(list).and_then(Value::as_array) else {
+            return;
+        };
+        for (e, expression) in expressions.iter().enumerate() {
+            let Some(key) = expression.get("key").and_then(Value::as_str) else {
+                continue;
+            };
+            let Some(kind) = self.label_kind(key) else {
+                continue;
+            };
+            if expression
+                .get("operator")
+                .and_then(Value::as_str)
+                .is_some_and(|op| op != "In")
+            {
+                continue;
+            }
+            let values = expression
+                .get("values")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for (v, value) in values.iter().enumerate() {
+                let Some(value) = value.as_str() else {
+                    continue;
+                };
+                let at = format!("{list}/{e}/values/{v}");
+                self.pin(
+                    resource,
+                    value,
+                    kind,
+                    &format!("{what} `{key}`"),
+                    document,
+                    &at,
+                );
+            }
+        }
+    }
+
+    fn label_kind(&self, label: &str) -> Option<LocationKind> {
+        if self.map.region_labels().iter().any(|l| l == label) {
+            Some(LocationKind::Region)
+        } else if self.map.zone_labels().iter().any(|l| l == label) {
+            Some(LocationKind::Zone)
+        } else {
+            None
+        }
+    }
+
+    fn pin(
+        &self,
+        resource: &mut Resource,
+        value: &str,
+        kind: LocationKind,
+        what: &str,
+        document: &LocatedJson,
+        pointer: &str,
+    ) {
+        let span = self.span(document, pointer);
+        let line = document.position_of(pointer).map(|p| p.line).unwrap_or(1);
+        resource.locations.push(Location {
+            value: Some(value.to_string()),
+            kind,
+            attribute: what.to_string(),
+            provenance: Provenance::new(
+                ProvenanceKind::Literal,
+                format!("{what} = \"{value}\" (line {line})"),
+            ),
+            span: Some(span),
+        });
+    }
+
+    /// ACK: the region annotation on the resource, else on its Namespace when
+    /// the Namespace is in the same input; else the controller's flag decides,
+    /// which the input does not tell.
+    fn region_annotation(
+        &self,
+        document: &LocatedJson,
+        pointer: &str,
+        object: &Value,
+        annotation: &str,
+        namespace: Option<&str>,
+        resource: &mut Resource,
+    ) {
+        if let Some(region) = object
+            .pointer(&format!("/metadata/annotations/{}", escape(annotation)))
+            .and_then(Value::as_str)
+        {
+            let at = format!("{pointer}/metadata/annotations/{}", escape(annotation));
+            self.pin(
+                resource,
+                region,
+                LocationKind::Region,
+                &format!("annotation `{annotation}`"),
+                document,
+                &at,
+            );
+            return;
+        }
+        let namespace = namespace.unwrap_or("default");
+        if let Some(region) = self
+            .namespaces
+            .get(namespace)
+            .and_then(|a| a.get(annotation))
+            .and_then(Value::as_str)
+        {
+            resource.locations.push(Location {
+                value: Some(region.to_string()),
+                kind: LocationKind::Region,
+                attribute: format!("annotation `{annotation}`"),
+                provenance: Provenance::new(
+                    ProvenanceKind::ProviderBlock,
+                    format!("annotation `{annotation}` = \"{region}\" on Namespace `{namespace}`"),
+                ),
+                span: None,
+            });
+        }
+    }
+
+    fn waivers(
+        &self,
+        document: &LocatedJson,
+        pointer: &str,
+        object: &Value,
+    ) -> Vec<crate::model::Waiver> {
+        let at = format!(
+            "{pointer}/metadata/annotations/{}",
+            escape(WAIVER_ANNOTATION)
+        );
+        let Some(text) = object
+            .pointer(&format!(
+                "/metadata/annotations/{}",
+                escape(WAIVER_ANNOTATION)
+            ))
+            .and_then(Value::as_str)
+        else {
+            return Vec::new();
+        };
+        let span = self.span(document, &at);
+        text.lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .filter_map(|line| {
+                waiver::parse(&format!("souverain:ignore {line}"), span.start, self.source)
+            })
+            .collect()
+    }
+}
+
+fn group_is_core_or(group: &str, allowed: &[&str]) -> bool {
+    group.is_empty() || allowed.contains(&group)
+}
+
+/// `kmsKeyId` → `kms_key_id`: upjet CRDs camelCase Terraform's names.
+fn snake_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    let chars: Vec<char> = key.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let after_lower =
+                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let before_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            let after_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
+            if after_lower || (after_upper && before_lower) {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(*c);
+        }
+    }
+    out
+}
+
+fn snake_case_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (snake_case(k), snake_case_keys(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(snake_case_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn camel_case_becomes_terraform_names() {
+        for (camel, snake) in [
+            ("kmsKeyId", "kms_key_id"),
+            ("region", "region"),
+            ("storageEncrypted", "storage_encrypted"),
+            ("diskSizeGb", "disk_size_gb"),
+            ("availabilityZone", "availability_zone"),
+            ("kmsKeyARN", "kms_key_arn"),
+            ("sseAlgorithm", "sse_algorithm"),
+        ] {
+            assert_eq!(snake_case(camel), snake, "{camel}");
+        }
+    }
+}
