@@ -90,6 +90,8 @@ impl<'de> Visitor<'de> for NodeVisitor {
 pub struct NodePosition {
     pub line: usize,
     pub offset: Option<usize>,
+    /// Byte length of the node's text, when known.
+    pub len: Option<usize>,
 }
 
 /// A YAML document as JSON, with the position of each node keyed by JSON pointer.
@@ -217,6 +219,7 @@ fn convert(
         NodePosition {
             line: node.referenced.line() as usize,
             offset: node.referenced.span().byte_offset().map(|o| o as usize),
+            len: node.referenced.span().byte_len().map(|l| l as usize),
         },
     );
     match node.value {

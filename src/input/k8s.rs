@@ -521,7 +521,9 @@ impl Reader<'_> {
         document: &LocatedJson,
         pointer: &str,
     ) {
-        let span = self.span(document, pointer);
+        let mut span = self.span(document, pointer);
+        // Topology values are plain scalars: the value's length is its span's.
+        span.end = span.end.max(span.start + value.len());
         let line = document.position_of(pointer).map(|p| p.line).unwrap_or(1);
         resource.locations.push(Location {
             value: Some(value.to_string()),

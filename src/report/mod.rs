@@ -115,12 +115,14 @@ impl FileReport {
         }
     }
 
-    /// Snippets help in source code; a line of plan JSON says nothing more
-    /// than the resource address already does.
+    /// Snippets help in source code and manifests; a line of plan JSON says
+    /// nothing more than the resource address already does.
     pub fn shows_snippets(&self) -> bool {
         self.sources.iter().any(|s| {
             let name = s.name.to_ascii_lowercase();
-            name.ends_with(".tf") || name.ends_with(".tfvars")
+            [".tf", ".tfvars", ".yaml", ".yml"]
+                .iter()
+                .any(|ext| name.ends_with(ext))
         })
     }
 

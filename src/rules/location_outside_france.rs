@@ -162,6 +162,7 @@ fn suggestion(provider: &ProviderEntry, location: &Location, ctx: &Context) -> S
         ProvenanceKind::Unknown if location.attribute == "(none)" => {
             "on the provider or the resource".to_string()
         }
+        _ if location.attribute.contains('`') => format!("in {}", location.attribute),
         _ => format!("in `{}`", location.attribute),
     };
     if choices.is_empty() {
