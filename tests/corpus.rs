@@ -25,7 +25,7 @@ const NOT_MANIFESTS: &[(&str, &str)] = &[
     ),
     (
         "kubeconform__missing_kind_value.yaml",
-        "not a Kubernetes manifest",
+        "is not a Kubernetes object",
     ),
     ("terrascan__empty.json", "empty input"),
     (
@@ -106,6 +106,12 @@ fn every_corpus_file_gives_a_report_or_a_clear_error() {
                     .find(|(n, _)| *n == name)
                     .unwrap_or_else(|| panic!("{name} failed: {error}"));
                 assert!(error.to_string().contains(expected.1), "{name}: {error}");
+                if name.ends_with(".yaml") {
+                    assert!(
+                        report.error_position().is_some(),
+                        "{name}: no line for {error}"
+                    );
+                }
             }
             (kind, _) => panic!("unexpected corpus folder {kind:?} for {}", path.display()),
         }

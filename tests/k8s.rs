@@ -234,3 +234,25 @@ fn manifest_text_output_snapshot() {
     assert_eq!(output.status.code(), Some(1));
     insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
 }
+
+#[test]
+fn the_policy_can_require_workloads_to_be_pinned() {
+    let mut policy = common::policy().clone();
+    policy
+        .extend("pinning.yaml", "kubernetes:\n  require_pinning: true\n")
+        .expect("valid policy");
+    let engine = souverain::Engine::new(&policy, None).expect("profile");
+    let bytes =
+        std::fs::read(common::root().join("testdata/k8s/pass/pod-unpinned.yaml")).expect("fixture");
+    let report = engine.scan("pod-unpinned.yaml", &bytes);
+    assert_eq!(
+        common::verdicts(&report, "location-outside-france", "Pod/web"),
+        vec![Verdict::Undetermined]
+    );
+    assert!(
+        common::scan("testdata/k8s/pass/pod-unpinned.yaml")
+            .findings
+            .is_empty(),
+        "off by default"
+    );
+}

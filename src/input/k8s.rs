@@ -69,7 +69,13 @@ pub fn parse(text: &str, source: usize, map: &KubernetesMap) -> Result<Vec<Resou
                 .and_then(Value::as_str)
                 .is_some()
     };
-    if !objects.is_empty() && !objects.iter().any(is_object) {
+    // YAML that never mentions `apiVersion` or `kind` is someone else's file
+    // (a CI workflow, a compose file); one that does is a manifest to fix.
+    let mentions_kind = |(index, pointer): &(usize, String)| {
+        let value = documents[*index].value.pointer(pointer);
+        value.is_some_and(|v| v.get("kind").is_some() || v.get("apiVersion").is_some())
+    };
+    if !objects.is_empty() && !objects.iter().any(mentions_kind) {
         return Err(InputError::NotAPlan(
             "YAML without `apiVersion` and `kind`: not a Kubernetes manifest".into(),
         ));

@@ -162,6 +162,24 @@ pub fn parse(
     }
 }
 
+/// Where an unrendered Helm template action (`{{ ... }}`) starts, if the text
+/// has one outside a quoted string at the start of a line or after a colon.
+fn helm_template_at(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_start();
+        let indent = line.len() - content.len();
+        if content.starts_with("{{") {
+            return Some(offset + indent);
+        }
+        if let Some(i) = content.find(": {{") {
+            return Some(offset + indent + i + 2);
+        }
+        offset += line.len();
+    }
+    None
+}
+
 /// A `.tf` file, or text (e.g. on stdin) that starts like Terraform source.
 fn is_hcl(name: &str, bytes: &[u8]) -> bool {
     let lower = name.to_ascii_lowercase();
@@ -211,10 +229,15 @@ fn parse_text(
     }
 
     let trimmed = text.trim_start();
-    if trimmed.starts_with("{{") || text.contains("\n{{") {
-        return Err(InputError::NotAPlan(
-            "an unrendered Helm template: render it first (`helm template CHART | souverain scan -`)".into(),
-        ));
+    if let Some(offset) = helm_template_at(text) {
+        return Err(InputError::Syntax {
+            span: Span {
+                file: 0,
+                start: offset,
+                end: offset + 2,
+            },
+            message: "an unrendered Helm template: render it first (`helm template CHART | souverain scan -`)".into(),
+        });
     }
     if trimmed.starts_with('{') {
         // Kubernetes JSON says `apiVersion` and `kind` at the top; plans never do.
@@ -274,6 +297,20 @@ mod tests {
         let offset = err.span().expect("span").start;
         assert_eq!(crate::model::LineIndex::new(text).position(offset).0, 2);
         assert!(err.to_string().starts_with("invalid JSON"), "{err}");
+    }
+
+    #[test]
+    fn unrendered_helm_templates_are_refused_with_their_line() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n";
+        let err = error_of("pod.yaml", text.as_bytes());
+        assert!(
+            err.to_string().contains("unrendered Helm template"),
+            "{err}"
+        );
+        let offset = err.span().expect("span").start;
+        assert_eq!(crate::model::LineIndex::new(text).position(offset), (4, 9));
+        // A `{{` inside a quoted value is data, not a template.
+        assert_eq!(helm_template_at("a: \"{{ x }}\"\n"), None);
     }
 
     #[test]
