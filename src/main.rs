@@ -211,7 +211,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
     print(&rendered);
     if skipped > 0 && matches!(args.format, OutputFormat::Text) {
         eprintln!(
-            "souverain: skipped {skipped} file(s) in directories that are not Terraform plans"
+            "souverain: skipped {skipped} file(s) in directories that are neither Terraform nor Kubernetes inputs"
         );
     }
     Ok(report.exit_code())

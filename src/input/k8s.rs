@@ -272,18 +272,13 @@ impl Reader<'_> {
                     provisioner,
                     "/parameters",
                 );
-                let topologies = object
-                    .get("allowedTopologies")
-                    .and_then(Value::as_array)
-                    .map_or(0, Vec::len);
-                for t in 0..topologies {
-                    self.label_expressions(
-                        document,
-                        &format!("{pointer}/allowedTopologies/{t}/matchLabelExpressions"),
-                        "allowedTopologies",
-                        &mut resource,
-                    );
-                }
+                self.each_term(
+                    document,
+                    &format!("{pointer}/allowedTopologies"),
+                    "matchLabelExpressions",
+                    "allowedTopologies",
+                    &mut resource,
+                );
                 // Azure disk: `location` parameter.
                 if let Some(location) = object
                     .pointer("/parameters/location")
@@ -445,18 +440,34 @@ impl Reader<'_> {
 
     /// `nodeSelectorTerms[].matchExpressions[]` with operator `In`.
     fn required_affinity(&self, document: &LocatedJson, required: &str, resource: &mut Resource) {
-        let terms = document
+        let terms = format!("{required}/nodeSelectorTerms");
+        self.each_term(
+            document,
+            &terms,
+            "matchExpressions",
+            "required node affinity",
+            resource,
+        );
+    }
+
+    /// Each term of a list (`nodeSelectorTerms`, `allowedTopologies`): its
+    /// `inner` list of label expressions. Terms are alternatives, so every
+    /// value of every term is a place the object may be.
+    fn each_term(
+        &self,
+        document: &LocatedJson,
+        list: &str,
+        inner: &str,
+        what: &str,
+        resource: &mut Resource,
+    ) {
+        let count = document
             .value
-            .pointer(&format!("{required}/nodeSelectorTerms"))
+            .pointer(list)
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
-        for t in 0..terms {
-            self.label_expressions(
-                document,
-                &format!("{required}/nodeSelectorTerms/{t}/matchExpressions"),
-                "required node affinity",
-                resource,
-            );
+        for t in 0..count {
+            self.label_expressions(document, &format!("{list}/{t}/{inner}"), what, resource);
         }
     }
 
