@@ -154,7 +154,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
                 Err(e) => files.push(FileReport::unreadable("<stdin>", &e.to_string())),
             }
         } else if path.is_dir() {
-            let (modules, plans) = walk(path);
+            let (modules, others) = walk(path);
             let reports: Vec<FileReport> = modules
                 .iter()
                 .map(|dir| {
@@ -174,10 +174,11 @@ fn scan(args: ScanArgs) -> Result<u8> {
                     .into_iter()
                     .filter(|r| !called.contains(&join(".", &r.file))),
             );
-            for file in plans {
+            for file in others {
                 let report = scan_file(&engine, &file);
                 // In a directory, JSON that is not a plan (package.json...)
-                // and formats not supported yet are someone else's files.
+                // and YAML that is not a manifest are someone else's files;
+                // a file that cannot be read is still an error.
                 if matches!(
                     report.error,
                     Some(InputError::NotAPlan(_) | InputError::Unsupported(_))

@@ -116,6 +116,20 @@ fn directories_are_walked_and_foreign_files_skipped() {
 }
 
 #[test]
+fn an_unreadable_file_in_a_directory_is_an_error_not_a_skip() {
+    let dir = tempdir();
+    std::fs::copy(common::root().join(CLEAN), dir.join("plan.json")).expect("copy");
+    std::os::unix::fs::symlink("/nonexistent/plan.json", dir.join("gone.json")).expect("symlink");
+    let output = souverain(&["scan", dir.to_str().expect("utf8")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stdout(&output).contains("gone.json: cannot read"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
 fn invalid_policy_lists_every_problem_with_its_line() {
     let dir = tempdir();
     let policy = dir.join("policy.yaml");

@@ -27,6 +27,9 @@ pub enum InputError {
     NotAPlan(String),
     #[error("{0}")]
     Unsupported(String),
+    /// The input could not be read at all (an I/O error at the edge).
+    #[error("cannot read: {0}")]
+    Unreadable(String),
 }
 
 impl InputError {

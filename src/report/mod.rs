@@ -89,11 +89,7 @@ impl FileReport {
 
     /// A file that could not be read at all (the caller's I/O error).
     pub fn unreadable(file: &str, reason: &str) -> Self {
-        Self::failed(
-            file,
-            Vec::new(),
-            InputError::Unsupported(format!("cannot read: {reason}")),
-        )
+        Self::failed(file, Vec::new(), InputError::Unreadable(reason.to_string()))
     }
 
     /// File, 1-based line and column of a span's start.
