@@ -26,9 +26,59 @@ pub mod path;
 pub mod policy;
 pub mod report;
 pub mod rules;
+#[cfg(feature = "wasm-host")]
+pub mod wasm_host;
 pub mod yaml;
 
 pub use policy::{Policy, PolicyError, Profile};
+
+/// How to scan one input when everything arrives as text: the WASM module's
+/// ABI and its native twin, so both produce the same bytes.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanRequest {
+    /// The input's name in the report (it is never opened).
+    pub name: String,
+    /// A profile of the policy; the policy's default when absent.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// A policy file (YAML) extending the embedded policy.
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// Today's date, for waiver expiry.
+    #[serde(default)]
+    pub today: Option<String>,
+}
+
+/// Scans one input and renders the JSON report (docs/json-report.md). An
+/// invalid request, policy or profile gives `Err` with a JSON object
+/// `{"error": message, "issues": [...]}` describing it.
+pub fn scan_json(request: &ScanRequest, input: &[u8]) -> Result<String, String> {
+    let fatal = |message: String, issues: Vec<String>| {
+        serde_json::json!({ "error": message, "issues": issues }).to_string()
+    };
+    let mut policy = Policy::embedded().map_err(|e| fatal(e.to_string(), issues_of(&e)))?;
+    if let Some(text) = &request.policy {
+        policy
+            .extend("policy.yaml", text)
+            .map_err(|e| fatal(e.to_string(), issues_of(&e)))?;
+    }
+    let mut engine = Engine::new(&policy, request.profile.as_deref())
+        .map_err(|e| fatal(e.to_string(), Vec::new()))?;
+    if let Some(today) = &request.today {
+        engine = engine.with_today(today);
+    }
+    let file = engine.scan(&request.name, input);
+    let report = Report {
+        profile: engine.profile_name().to_string(),
+        files: vec![file],
+    };
+    Ok(report::json::render(&report))
+}
+
+fn issues_of(error: &PolicyError) -> Vec<String> {
+    error.issues.iter().map(ToString::to_string).collect()
+}
 
 /// `YYYY-MM-DD` with plausible month and day.
 fn is_date(text: &str) -> bool {

@@ -30,6 +30,20 @@ enum Command {
     Explain { rule: String },
     /// List the rules.
     Rules,
+    /// Scan files with the WASM module under wasmtime (feature `wasm-host`):
+    /// prints the module's JSON report for each file.
+    #[cfg(feature = "wasm-host")]
+    WasmScan {
+        /// The module: target/wasm32-wasip1/release/souverain_wasm.wasm (`make wasm`).
+        #[arg(long)]
+        module: PathBuf,
+        /// Where the precompiled module (.cwasm) is kept between runs.
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        #[arg(long)]
+        profile: Option<String>,
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -110,6 +124,40 @@ fn run(cli: Cli) -> Result<u8> {
             };
             print(&rule.meta.markdown(1));
             Ok(0)
+        }
+        #[cfg(feature = "wasm-host")]
+        Command::WasmScan {
+            module,
+            cache,
+            profile,
+            files,
+        } => {
+            use souverain::wasm_host::{Limits, WasmEngine};
+            let engine = WasmEngine::load(&module, cache.as_deref(), Limits::default())?;
+            let mut code = 0;
+            for file in files {
+                let bytes = std::fs::read(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                let request = souverain::ScanRequest {
+                    name: file.display().to_string(),
+                    profile: profile.clone(),
+                    today: Some(today()?),
+                    ..souverain::ScanRequest::default()
+                };
+                let report = engine.scan(&request, &bytes)?;
+                let summary: serde_json::Value = serde_json::from_str(&report).unwrap_or_default();
+                let errors = summary["summary"]["errors"].as_u64().unwrap_or(0);
+                let failing = summary["summary"]["failing"].as_u64().unwrap_or(0);
+                code = code.max(if errors > 0 {
+                    2
+                } else if failing > 0 {
+                    1
+                } else {
+                    0
+                });
+                print(&report);
+            }
+            Ok(code)
         }
         Command::Rules => {
             let mut out = String::new();
