@@ -171,19 +171,25 @@ impl WasmEngine {
     }
 
     fn classify(&self, error: wasmtime::Error) -> WasmError {
-        match error.downcast_ref::<wasmtime::Trap>() {
-            Some(wasmtime::Trap::OutOfFuel) => WasmError::Fuel {
+        if matches!(
+            error.downcast_ref::<wasmtime::Trap>(),
+            Some(wasmtime::Trap::OutOfFuel)
+        ) {
+            return WasmError::Fuel {
                 fuel: self.limits.fuel,
-            },
-            _ if format!("{error:?}").contains("memory")
-                && format!("{error:?}").contains("grow") =>
-            {
-                WasmError::Memory {
-                    bytes: self.limits.memory_bytes,
-                }
-            }
-            _ => WasmError::Trap(format!("{error:#}")),
+            };
         }
+        // `trap_on_grow_failure` reports a refused growth in the error chain.
+        if error.chain().any(|cause| {
+            cause
+                .to_string()
+                .contains("forcing trap when growing memory")
+        }) {
+            return WasmError::Memory {
+                bytes: self.limits.memory_bytes,
+            };
+        }
+        WasmError::Trap(format!("{error:#}"))
     }
 }
 
