@@ -22,7 +22,7 @@ inputs=(testdata/examples/estate.json)
 "$bin" wasm-scan --module "$module" --cache "$cache" "${inputs[0]}" >/dev/null || true
 
 for input in "${inputs[@]}"; do
-  echo "## $(basename "$input") ($(stat -c %s "$input") bytes)"
+  echo "### $(basename "$input") ($(stat -c %s "$input") bytes)"
   table=$(mktemp)
   hyperfine --warmup 3 --runs 30 -N --ignore-failure --style none --export-markdown "$table" \
     "$bin scan --format json $input" \
