@@ -490,39 +490,33 @@ impl Reader<'_> {
         scope.locals = evaluate_locals(files, &scope);
         scope.sources.extend(required_providers(files, &scope));
 
-        for file in files {
-            for block in file
+        for (file, block) in blocks_named(files, "provider") {
+            let Some(name) = block.labels.first().map(|l| l.as_str().to_string()) else {
+                continue;
+            };
+            let alias = block
                 .body
-                .blocks()
-                .filter(|b| b.ident.as_str() == "provider")
-            {
-                let Some(name) = block.labels.first().map(|l| l.as_str().to_string()) else {
-                    continue;
-                };
-                let alias = block
-                    .body
-                    .get_attribute("alias")
-                    .and_then(|a| scope.evaluate(&a.value).ok())
-                    .and_then(|v| v.as_str().map(str::to_string));
-                let key = match alias {
-                    Some(alias) => format!("{name}.{alias}"),
-                    None => name.clone(),
-                };
-                let label = if scope.address.is_empty() {
-                    format!(
-                        "provider `{key}` ({})",
-                        self.at(self.block_span(block, file.source))
-                    )
-                } else {
-                    format!(
-                        "provider `{key}` in {} ({})",
-                        scope.address,
-                        self.at(self.block_span(block, file.source))
-                    )
-                };
-                let settings = self.settings(&block.body, file.source, &scope, &label, &key);
-                scope.providers.insert(key, settings);
-            }
+                .get_attribute("alias")
+                .and_then(|a| scope.evaluate(&a.value).ok())
+                .and_then(|v| v.as_str().map(str::to_string));
+            let key = match alias {
+                Some(alias) => format!("{name}.{alias}"),
+                None => name.clone(),
+            };
+            let label = if scope.address.is_empty() {
+                format!(
+                    "provider `{key}` ({})",
+                    self.at(self.block_span(block, file.source))
+                )
+            } else {
+                format!(
+                    "provider `{key}` in {} ({})",
+                    scope.address,
+                    self.at(self.block_span(block, file.source))
+                )
+            };
+            let settings = self.settings(&block.body, file.source, &scope, &label, &key);
+            scope.providers.insert(key, settings);
         }
 
         // Resources read each other's configured attributes (a storage
@@ -531,14 +525,8 @@ impl Reader<'_> {
         let mut resources = Vec::new();
         for _ in 0..MAX_REFERENCE_PASSES {
             resources.clear();
-            for file in files {
-                for block in file
-                    .body
-                    .blocks()
-                    .filter(|b| b.ident.as_str() == "resource")
-                {
-                    resources.extend(self.resource(block, file.source, &scope));
-                }
+            for (file, block) in blocks_named(files, "resource") {
+                resources.extend(self.resource(block, file.source, &scope));
             }
             let known = resource_values(&resources);
             if known == scope.resources {
@@ -550,10 +538,8 @@ impl Reader<'_> {
         self.resources
             .extend(resources.into_iter().map(|(resource, _)| resource));
 
-        for file in files {
-            for block in file.body.blocks().filter(|b| b.ident.as_str() == "module") {
-                self.module_call(block, file.source, &scope)?;
-            }
+        for (file, block) in blocks_named(files, "module") {
+            self.module_call(block, file.source, &scope)?;
         }
         Ok(())
     }
@@ -1159,22 +1145,29 @@ fn span_of(range: Option<std::ops::Range<usize>>, file: usize) -> Span {
     }
 }
 
+/// Every block of `ident` across a module's files, with its file.
+fn blocks_named<'f>(
+    files: &'f [File],
+    ident: &'f str,
+) -> impl Iterator<Item = (&'f File, &'f Block)> + 'f {
+    files.iter().flat_map(move |file| {
+        file.body
+            .blocks()
+            .filter(move |b| b.ident.as_str() == ident)
+            .map(move |block| (file, block))
+    })
+}
+
 /// Variables a module declares: default expression and the span of the block.
 fn declared_variables(files: &[File]) -> BTreeMap<String, (Option<EditExpr>, Span)> {
     let mut out = BTreeMap::new();
-    for file in files {
-        for block in file
-            .body
-            .blocks()
-            .filter(|b| b.ident.as_str() == "variable")
-        {
-            if let Some(name) = block.labels.first() {
-                let default = block.body.get_attribute("default").map(|a| a.value.clone());
-                out.insert(
-                    name.as_str().to_string(),
-                    (default, span_of(block.span(), file.source)),
-                );
-            }
+    for (file, block) in blocks_named(files, "variable") {
+        if let Some(name) = block.labels.first() {
+            let default = block.body.get_attribute("default").map(|a| a.value.clone());
+            out.insert(
+                name.as_str().to_string(),
+                (default, span_of(block.span(), file.source)),
+            );
         }
     }
     out
@@ -1182,10 +1175,8 @@ fn declared_variables(files: &[File]) -> BTreeMap<String, (Option<EditExpr>, Spa
 
 /// Locals evaluated in dependency order: passes until none more resolves.
 fn evaluate_locals(files: &[File], scope: &Scope) -> HclMap<String, Value> {
-    let mut pending: Vec<(String, &EditExpr)> = files
-        .iter()
-        .flat_map(|f| f.body.blocks().filter(|b| b.ident.as_str() == "locals"))
-        .flat_map(|b| {
+    let mut pending: Vec<(String, &EditExpr)> = blocks_named(files, "locals")
+        .flat_map(|(_, b)| {
             b.body
                 .attributes()
                 .map(|a| (a.key.as_str().to_string(), &a.value))
@@ -1213,30 +1204,24 @@ fn evaluate_locals(files: &[File], scope: &Scope) -> HclMap<String, Value> {
 /// `terraform { required_providers { aws = { source = "hashicorp/aws" } } }`.
 fn required_providers(files: &[File], scope: &Scope) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    for file in files {
-        for terraform in file
+    for (_, terraform) in blocks_named(files, "terraform") {
+        for required in terraform
             .body
             .blocks()
-            .filter(|b| b.ident.as_str() == "terraform")
+            .filter(|b| b.ident.as_str() == "required_providers")
         {
-            for required in terraform
-                .body
-                .blocks()
-                .filter(|b| b.ident.as_str() == "required_providers")
-            {
-                for attribute in required.body.attributes() {
-                    let source = scope.evaluate(&attribute.value).ok().and_then(|v| match v {
-                        Value::Object(map) => map
-                            .get("source")
-                            .and_then(|s| s.as_str().map(str::to_string)),
-                        _ => None,
-                    });
-                    if let Some(source) = source {
-                        out.insert(
-                            attribute.key.as_str().to_string(),
-                            super::tfplan::provider_source(&source),
-                        );
-                    }
+            for attribute in required.body.attributes() {
+                let source = scope.evaluate(&attribute.value).ok().and_then(|v| match v {
+                    Value::Object(map) => map
+                        .get("source")
+                        .and_then(|s| s.as_str().map(str::to_string)),
+                    _ => None,
+                });
+                if let Some(source) = source {
+                    out.insert(
+                        attribute.key.as_str().to_string(),
+                        super::tfplan::provider_source(&source),
+                    );
                 }
             }
         }
