@@ -57,13 +57,21 @@ pub fn scan_json(request: &ScanRequest, input: &[u8]) -> Result<String, String> 
     let fatal = |message: String, issues: Vec<String>| {
         serde_json::json!({ "error": message, "issues": issues }).to_string()
     };
-    let mut policy = Policy::embedded().map_err(|e| fatal(e.to_string(), issues_of(&e)))?;
-    if let Some(text) = &request.policy {
-        policy
-            .extend("policy.yaml", text)
-            .map_err(|e| fatal(e.to_string(), issues_of(&e)))?;
-    }
-    let mut engine = Engine::new(&policy, request.profile.as_deref())
+    // The embedded policy is parsed and validated once per process; a
+    // request's own policy extends a copy.
+    let embedded = Policy::shared_default().map_err(|e| fatal(e.to_string(), issues_of(&e)))?;
+    let extended;
+    let policy = match &request.policy {
+        Some(text) => {
+            let mut copy = embedded.clone();
+            copy.extend("policy.yaml", text)
+                .map_err(|e| fatal(e.to_string(), issues_of(&e)))?;
+            extended = copy;
+            &extended
+        }
+        None => embedded,
+    };
+    let mut engine = Engine::new(policy, request.profile.as_deref())
         .map_err(|e| fatal(e.to_string(), Vec::new()))?;
     if let Some(today) = &request.today {
         engine = engine.with_today(today);
