@@ -19,6 +19,7 @@
 //! assert!(file.findings.iter().any(|f| f.rule == "SOV101"));
 //! ```
 
+pub mod admission;
 pub mod input;
 pub mod locate;
 pub mod model;
@@ -57,21 +58,10 @@ pub fn scan_json(request: &ScanRequest, input: &[u8]) -> Result<String, String> 
     let fatal = |message: String, issues: Vec<String>| {
         serde_json::json!({ "error": message, "issues": issues }).to_string()
     };
-    // The embedded policy is parsed and validated once per process; a
-    // request's own policy extends a copy.
-    let embedded = Policy::shared_default().map_err(|e| fatal(e.to_string(), issues_of(&e)))?;
-    let extended;
-    let policy = match &request.policy {
-        Some(text) => {
-            let mut copy = embedded.clone();
-            copy.extend("policy.yaml", text)
-                .map_err(|e| fatal(e.to_string(), issues_of(&e)))?;
-            extended = copy;
-            &extended
-        }
-        None => embedded,
-    };
-    let mut engine = Engine::new(policy, request.profile.as_deref())
+    let policy =
+        Policy::shared_extended(request.policy.as_deref().map(|text| ("policy.yaml", text)))
+            .map_err(|e| fatal(e.to_string(), issues_of(&e)))?;
+    let mut engine = Engine::new(&policy, request.profile.as_deref())
         .map_err(|e| fatal(e.to_string(), Vec::new()))?;
     if let Some(today) = &request.today {
         engine = engine.with_today(today);
@@ -98,6 +88,20 @@ fn is_date(text: &str) -> bool {
     };
     matches!(parts.as_slice(), [y, m, d] if number(y, 4, 9999) && number(m, 2, 12) && number(d, 2, 31))
 }
+/// Days since 1970-01-01 to `YYYY-MM-DD` (Howard Hinnant's civil_from_days).
+pub fn civil_date(days: u64) -> String {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 pub use report::{FileReport, Report};
 
 use model::Finding;
@@ -308,5 +312,15 @@ impl<'p> Engine<'p> {
             provider,
             locations,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn civil_dates() {
+        assert_eq!(super::civil_date(0), "1970-01-01");
+        assert_eq!(super::civil_date(19_782), "2024-02-29");
+        assert_eq!(super::civil_date(20_415), "2025-11-23");
     }
 }

@@ -276,21 +276,7 @@ fn today() -> Result<String> {
         .duration_since(std::time::UNIX_EPOCH)
         .context("the system clock is before 1970")?
         .as_secs();
-    Ok(civil_date(seconds / 86_400))
-}
-
-/// Days since 1970-01-01 to `YYYY-MM-DD` (Howard Hinnant's civil_from_days).
-fn civil_date(days: u64) -> String {
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    Ok(souverain::civil_date(seconds / 86_400))
 }
 
 /// Prints every problem of a policy, each with its file and line.
@@ -356,14 +342,4 @@ fn print(text: &str) {
     let _ = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush());
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn civil_dates() {
-        assert_eq!(super::civil_date(0), "1970-01-01");
-        assert_eq!(super::civil_date(19_782), "2024-02-29");
-        assert_eq!(super::civil_date(20_415), "2025-11-23");
-    }
 }

@@ -461,6 +461,23 @@ impl Policy {
             .map_err(Clone::clone)
     }
 
+    /// The embedded policy, extended by a policy file when one is given:
+    /// borrowed when there is none, so a host that scans many inputs parses
+    /// the embedded policy once.
+    pub fn shared_extended(
+        extension: Option<(&str, &str)>,
+    ) -> Result<std::borrow::Cow<'static, Policy>, PolicyError> {
+        let embedded = Policy::shared_default()?;
+        match extension {
+            None => Ok(std::borrow::Cow::Borrowed(embedded)),
+            Some((file, text)) => {
+                let mut copy = embedded.clone();
+                copy.extend(file, text)?;
+                Ok(std::borrow::Cow::Owned(copy))
+            }
+        }
+    }
+
     /// Adds a policy file on top: its entries replace same-named ones.
     pub fn extend(&mut self, file: &str, text: &str) -> Result<(), PolicyError> {
         let parsed = parse_file(file, text)?;
