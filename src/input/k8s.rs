@@ -37,6 +37,22 @@ const WORKLOADS: &[(&str, &str)] = &[
     ("CronJob", "/spec/jobTemplate/spec/template/spec"),
 ];
 
+/// The built-in kinds read, as (API group, kind): what an admission
+/// configuration must send to souverain, besides the cloud CRDs of the
+/// policy's operators (docs/kubewarden.md, deploy/).
+pub const BUILT_IN_KINDS: &[(&str, &str)] = &[
+    ("", "Pod"),
+    ("", "ReplicationController"),
+    ("", "PersistentVolume"),
+    ("apps", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("apps", "ReplicaSet"),
+    ("batch", "Job"),
+    ("batch", "CronJob"),
+    ("storage.k8s.io", "StorageClass"),
+];
+
 /// The provider source of workloads and of volumes of unknown provisioners.
 pub const CLUSTER: &str = "kubernetes/cluster";
 
@@ -541,14 +557,15 @@ impl Reader<'_> {
         let mut span = self.span(document, pointer);
         // Topology values are plain scalars: the value's length is its span's.
         span.end = span.end.max(span.start + value.len());
-        let line = document.position_of(pointer).map(|p| p.line).unwrap_or(1);
         resource.locations.push(Location {
             value: Some(value.to_string()),
             kind,
             attribute: what.to_string(),
             provenance: Provenance::new(
                 ProvenanceKind::Literal,
-                format!("{what} = \"{value}\" (line {line})"),
+                // No line here: the span carries the position, and in an
+                // admission request a line of the request's JSON means nothing.
+                format!("{what} = \"{value}\""),
             ),
             span: Some(span),
         });
@@ -685,5 +702,14 @@ mod tests {
         ] {
             assert_eq!(snake_case(camel), snake, "{camel}");
         }
+    }
+
+    #[test]
+    fn every_workload_and_volume_kind_is_listed_for_admission() {
+        let listed: Vec<&str> = BUILT_IN_KINDS.iter().map(|(_, kind)| *kind).collect();
+        for (kind, _) in WORKLOADS {
+            assert!(listed.contains(kind), "{kind}");
+        }
+        assert!(listed.contains(&"StorageClass") && listed.contains(&"PersistentVolume"));
     }
 }
