@@ -5,7 +5,10 @@
 
 use crate::ScanRequest;
 use std::path::{Path, PathBuf};
-use wasmtime::{Config, Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{
+    Config, Engine, InstancePre, Linker, Memory, Module, Store, StoreLimits, StoreLimitsBuilder,
+    TypedFunc,
+};
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p1::{self, WasiP1Ctx};
 
@@ -52,7 +55,8 @@ struct State {
 /// A loaded module, ready to run scans.
 pub struct WasmEngine {
     engine: Engine,
-    module: Module,
+    /// The module with its WASI imports resolved, ready to instantiate.
+    linked: InstancePre<State>,
     limits: Limits,
 }
 
@@ -94,30 +98,41 @@ impl WasmEngine {
             }
             None => Module::new(&engine, &bytes).map_err(|e| load_error(e.to_string()))?,
         };
+        let mut linker: Linker<State> = Linker::new(&engine);
+        p1::add_to_linker_sync(&mut linker, |state| &mut state.wasi)
+            .map_err(|e| load_error(e.to_string()))?;
+        let linked = linker
+            .instantiate_pre(&module)
+            .map_err(|e| load_error(e.to_string()))?;
         Ok(Self {
             engine,
-            module,
+            linked,
             limits,
         })
     }
 
     /// Scans one input in a fresh instance; the JSON report on success.
     pub fn scan(&self, request: &ScanRequest, input: &[u8]) -> Result<String, WasmError> {
-        let trap = |e: wasmtime::Error| self.classify(e);
+        self.instantiate()?.scan(request, input)
+    }
+
+    /// A fresh instance: its own memory, and the module's lazily built state
+    /// (the embedded policy, parsed on the first scan).
+    pub fn instantiate(&self) -> Result<WasmInstance, WasmError> {
+        let trap = |e: wasmtime::Error| classify(e, &self.limits);
         let mut store = Store::new(
             &self.engine,
             State {
                 wasi: WasiCtxBuilder::new().build_p1(),
                 limits: StoreLimitsBuilder::new()
                     .memory_size(self.limits.memory_bytes)
+                    .trap_on_grow_failure(true)
                     .build(),
             },
         );
         store.limiter(|state| &mut state.limits);
         store.set_fuel(self.limits.fuel).map_err(trap)?;
-        let mut linker: Linker<State> = Linker::new(&self.engine);
-        p1::add_to_linker_sync(&mut linker, |state| &mut state.wasi).map_err(trap)?;
-        let instance = linker.instantiate(&mut store, &self.module).map_err(trap)?;
+        let instance = self.linked.instantiate(&mut store).map_err(trap)?;
         if let Ok(initialize) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
             initialize.call(&mut store, ()).map_err(trap)?;
         }
@@ -133,7 +148,35 @@ impl WasmEngine {
         let memory = instance
             .get_memory(&mut store, "memory")
             .ok_or_else(|| WasmError::Trap("the module exports no memory".into()))?;
+        Ok(WasmInstance {
+            store,
+            alloc,
+            scan,
+            free,
+            memory,
+            limits: self.limits,
+        })
+    }
+}
 
+/// An instance of the module. Each scan gets the full fuel of [`Limits`];
+/// memory is the instance's, so a host that wants every scan isolated uses
+/// [`WasmEngine::scan`] (a fresh instance each time).
+pub struct WasmInstance {
+    store: Store<State>,
+    alloc: TypedFunc<u32, u32>,
+    scan: TypedFunc<(u32, u32, u32, u32), u64>,
+    free: TypedFunc<(u32, u32), ()>,
+    memory: Memory,
+    limits: Limits,
+}
+
+impl WasmInstance {
+    /// Scans one input; the JSON report on success.
+    pub fn scan(&mut self, request: &ScanRequest, input: &[u8]) -> Result<String, WasmError> {
+        let limits = self.limits;
+        let trap = |e: wasmtime::Error| classify(e, &limits);
+        self.store.set_fuel(limits.fuel).map_err(trap)?;
         let request = serde_json::json!({
             "name": request.name,
             "profile": request.profile,
@@ -141,28 +184,22 @@ impl WasmEngine {
             "today": request.today,
         })
         .to_string();
-        let mut pass = |bytes: &[u8]| -> Result<(u32, u32), WasmError> {
-            let len = u32::try_from(bytes.len()).map_err(|_| WasmError::Memory {
-                bytes: self.limits.memory_bytes,
-            })?;
-            let ptr = alloc.call(&mut store, len).map_err(trap)?;
-            memory
-                .write(&mut store, ptr as usize, bytes)
-                .map_err(|e| WasmError::Trap(e.to_string()))?;
-            Ok((ptr, len))
-        };
-        let (request_ptr, request_len) = pass(request.as_bytes())?;
-        let (input_ptr, input_len) = pass(input)?;
-        let packed = scan
-            .call(&mut store, (request_ptr, request_len, input_ptr, input_len))
+        let (request_ptr, request_len) = self.pass(request.as_bytes())?;
+        let (input_ptr, input_len) = self.pass(input)?;
+        let packed = self
+            .scan
+            .call(
+                &mut self.store,
+                (request_ptr, request_len, input_ptr, input_len),
+            )
             .map_err(trap)?;
         let ptr = (packed >> 32) as u32;
         let len = (packed & 0x7fff_ffff) as u32;
         let mut output = vec![0; len as usize];
-        memory
-            .read(&store, ptr as usize, &mut output)
+        self.memory
+            .read(&self.store, ptr as usize, &mut output)
             .map_err(|e| WasmError::Trap(e.to_string()))?;
-        free.call(&mut store, (ptr, len)).map_err(trap)?;
+        self.free.call(&mut self.store, (ptr, len)).map_err(trap)?;
         let output = String::from_utf8(output).map_err(|e| WasmError::Trap(e.to_string()))?;
         if packed & (1 << 31) != 0 {
             return Err(WasmError::Rejected(output));
@@ -170,27 +207,41 @@ impl WasmEngine {
         Ok(output)
     }
 
-    fn classify(&self, error: wasmtime::Error) -> WasmError {
-        if matches!(
-            error.downcast_ref::<wasmtime::Trap>(),
-            Some(wasmtime::Trap::OutOfFuel)
-        ) {
-            return WasmError::Fuel {
-                fuel: self.limits.fuel,
-            };
-        }
-        // `trap_on_grow_failure` reports a refused growth in the error chain.
-        if error.chain().any(|cause| {
-            cause
-                .to_string()
-                .contains("forcing trap when growing memory")
-        }) {
-            return WasmError::Memory {
-                bytes: self.limits.memory_bytes,
-            };
-        }
-        WasmError::Trap(format!("{error:#}"))
+    /// Copies `bytes` into a buffer of the module's.
+    fn pass(&mut self, bytes: &[u8]) -> Result<(u32, u32), WasmError> {
+        let limits = self.limits;
+        let len = u32::try_from(bytes.len()).map_err(|_| WasmError::Memory {
+            bytes: limits.memory_bytes,
+        })?;
+        let ptr = self
+            .alloc
+            .call(&mut self.store, len)
+            .map_err(|e| classify(e, &limits))?;
+        self.memory
+            .write(&mut self.store, ptr as usize, bytes)
+            .map_err(|e| WasmError::Trap(e.to_string()))?;
+        Ok((ptr, len))
     }
+}
+
+fn classify(error: wasmtime::Error, limits: &Limits) -> WasmError {
+    if matches!(
+        error.downcast_ref::<wasmtime::Trap>(),
+        Some(wasmtime::Trap::OutOfFuel)
+    ) {
+        return WasmError::Fuel { fuel: limits.fuel };
+    }
+    // `trap_on_grow_failure` reports a refused growth in the error chain.
+    if error.chain().any(|cause| {
+        cause
+            .to_string()
+            .contains("forcing trap when growing memory")
+    }) {
+        return WasmError::Memory {
+            bytes: limits.memory_bytes,
+        };
+    }
+    WasmError::Trap(format!("{error:#}"))
 }
 
 fn fnv(bytes: &[u8]) -> u64 {

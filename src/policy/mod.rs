@@ -10,7 +10,7 @@
 use crate::model::{Category, LocationKind};
 use crate::path::{AttrPath, PathError};
 use crate::yaml;
-use regex::Regex;
+use regex_lite::Regex;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
@@ -108,11 +108,17 @@ pub enum Normalize {
 
 impl Normalize {
     pub fn apply(self, value: &str) -> String {
-        let lower = value.trim().to_lowercase();
-        match self {
-            Normalize::Lowercase => lower,
-            Normalize::LowercaseNoSpaces => lower.chars().filter(|c| !c.is_whitespace()).collect(),
-        }
+        self.chars(value).collect()
+    }
+
+    /// The normalized characters, without building a string: lookups compare
+    /// a value with every location of the catalogue.
+    fn chars(self, value: &str) -> impl Iterator<Item = char> + '_ {
+        value
+            .trim()
+            .chars()
+            .flat_map(char::to_lowercase)
+            .filter(move |c| self == Normalize::Lowercase || !c.is_whitespace())
     }
 }
 
@@ -194,7 +200,7 @@ impl ProviderEntry {
         let wanted = self.normalize.apply(value);
         self.locations
             .iter()
-            .find(|l| self.normalize.apply(&l.id) == wanted)
+            .find(|l| self.normalize.chars(&l.id).eq(wanted.chars()))
             .or_else(|| {
                 self.locations
                     .iter()
@@ -440,9 +446,54 @@ pub struct Policy {
     pub kubernetes: KubernetesMap,
 }
 
+/// The embedded policy files as JSON, converted from [`EMBEDDED`] by
+/// build.rs: reading them skips YAML parsing and the schema, which the YAML
+/// went through in a test (`embedded_json_is_the_checked_yaml`).
+const EMBEDDED_JSON: &[(&str, &str)] = &[
+    (
+        "policies/providers.yaml",
+        include_str!(concat!(env!("OUT_DIR"), "/providers.json")),
+    ),
+    (
+        "policies/qualified.yaml",
+        include_str!(concat!(env!("OUT_DIR"), "/qualified.json")),
+    ),
+    (
+        "policies/encryption.yaml",
+        include_str!(concat!(env!("OUT_DIR"), "/encryption.json")),
+    ),
+    (
+        "policies/profiles.yaml",
+        include_str!(concat!(env!("OUT_DIR"), "/profiles.json")),
+    ),
+    (
+        "policies/kubernetes.yaml",
+        include_str!(concat!(env!("OUT_DIR"), "/kubernetes.json")),
+    ),
+];
+
 impl Policy {
-    /// The embedded default policy.
+    /// The embedded default policy, read from its build-time JSON.
     pub fn embedded() -> Result<Policy, PolicyError> {
+        let mut policy = Policy::default();
+        for (name, json) in EMBEDDED_JSON {
+            let file: PolicyFile = serde_json::from_str(json).map_err(|e| PolicyError {
+                issues: vec![PolicyIssue {
+                    file: name.to_string(),
+                    line: None,
+                    pointer: String::new(),
+                    message: format!("embedded policy does not load (a build bug): {e}"),
+                }],
+            })?;
+            policy.merge(file);
+        }
+        policy.check_complete("embedded policy")?;
+        Ok(policy)
+    }
+
+    /// The embedded policy read from its YAML through every check a policy
+    /// file gets (schema, regexes, paths): what [`Policy::embedded`] skips.
+    pub fn embedded_checked() -> Result<Policy, PolicyError> {
         let mut policy = Policy::default();
         for (name, text) in EMBEDDED {
             policy.extend(name, text)?;
@@ -480,16 +531,20 @@ impl Policy {
 
     /// Adds a policy file on top: its entries replace same-named ones.
     pub fn extend(&mut self, file: &str, text: &str) -> Result<(), PolicyError> {
-        let parsed = parse_file(file, text)?;
-        self.providers.extend(parsed.providers);
-        self.qualified_offers.extend(parsed.qualified_offers);
-        self.encryption.extend(parsed.encryption);
-        self.profiles.extend(parsed.profiles);
-        self.kubernetes.extend(parsed.kubernetes);
-        if let Some(default) = parsed.default_profile {
+        self.merge(parse_file(file, text)?);
+        self.check_complete(file)
+    }
+
+    /// A file's entries replace same-named ones.
+    fn merge(&mut self, file: PolicyFile) {
+        self.providers.extend(file.providers);
+        self.qualified_offers.extend(file.qualified_offers);
+        self.encryption.extend(file.encryption);
+        self.profiles.extend(file.profiles);
+        self.kubernetes.extend(file.kubernetes);
+        if let Some(default) = file.default_profile {
             self.default_profile = default;
         }
-        self.check_complete(file)
     }
 
     fn check_complete(&self, file: &str) -> Result<(), PolicyError> {
@@ -635,6 +690,15 @@ fn de_opt_regex<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Regex>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The JSON that build.rs made is the YAML, as every policy file is
+    /// read: the same policy, field for field.
+    #[test]
+    fn embedded_json_is_the_checked_yaml() {
+        let checked = Policy::embedded_checked().expect("embedded YAML passes every check");
+        let fast = Policy::embedded().expect("embedded JSON loads");
+        assert_eq!(format!("{fast:?}"), format!("{checked:?}"));
+    }
 
     #[test]
     fn embedded_policy_is_valid_and_complete() {
