@@ -42,6 +42,12 @@ enum Command {
         cache: Option<PathBuf>,
         #[arg(long)]
         profile: Option<String>,
+        /// Seconds one file's scan may take before it is stopped.
+        #[arg(long, default_value_t = 30.0)]
+        time_limit: f64,
+        /// Memory one file's scan may use, in MiB.
+        #[arg(long, default_value_t = 1024)]
+        memory_limit: usize,
         files: Vec<PathBuf>,
     },
 }
@@ -130,10 +136,17 @@ fn run(cli: Cli) -> Result<u8> {
             module,
             cache,
             profile,
+            time_limit,
+            memory_limit,
             files,
         } => {
             use souverain::wasm_host::{Limits, WasmEngine};
-            let engine = WasmEngine::load(&module, cache.as_deref(), Limits::default())?;
+            let limits = Limits {
+                time: std::time::Duration::try_from_secs_f64(time_limit)
+                    .context("--time-limit must be a positive number of seconds")?,
+                memory_bytes: memory_limit.saturating_mul(1 << 20),
+            };
+            let engine = WasmEngine::load(&module, cache.as_deref(), limits)?;
             let mut code = 0;
             for file in files {
                 let bytes = std::fs::read(&file)

@@ -1,10 +1,14 @@
 //! Runs the souverain WASM module (wasm/souverain-wasm) under wasmtime, with
-//! the module precompiled once and cached, and every scan bounded in fuel
-//! (instructions) and memory. Feature `wasm-host`; it is what the parity tests
-//! and `souverain wasm-scan` use.
+//! the module precompiled once and cached, and every scan bounded in time
+//! (epoch deadlines) and memory. Feature `wasm-host`; it is what the parity
+//! tests and `souverain wasm-scan` use.
+//!
+//! Time, not fuel: fuel counts every instruction and made scans 40% slower
+//! (docs/wasm.md); an epoch deadline costs a check at loop heads and calls.
 
 use crate::ScanRequest;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use wasmtime::{
     Config, Engine, InstancePre, Linker, Memory, Module, Store, StoreLimits, StoreLimitsBuilder,
     TypedFunc,
@@ -15,29 +19,33 @@ use wasmtime_wasi::p1::{self, WasiP1Ctx};
 /// Bounds on one scan.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Fuel units (roughly instructions) a scan may burn.
-    pub fuel: u64,
+    /// Wall-clock time a scan may take, to the next [`TICK`].
+    pub time: Duration,
     /// Linear memory a scan may grow to, in bytes.
     pub memory_bytes: usize,
 }
 
 impl Default for Limits {
+    /// 30 s and 1 GiB: a 400 kB plan takes 10 ms and 20 MB.
     fn default() -> Self {
         Self {
-            fuel: 20_000_000_000,
+            time: Duration::from_secs(30),
             memory_bytes: 1 << 30,
         }
     }
 }
+
+/// How often the engine's epoch advances: the granularity of time limits.
+pub const TICK: Duration = Duration::from_millis(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum WasmError {
     #[error("cannot load the WASM module {path}: {message}")]
     Load { path: PathBuf, message: String },
     #[error(
-        "the scan ran out of fuel ({fuel} units): the input is too large or too complex for the configured limit"
+        "the scan took longer than its time limit ({limit:?}): the input is too large or too complex for the configured limit"
     )]
-    Fuel { fuel: u64 },
+    Timeout { limit: Duration },
     #[error("the scan exceeded its memory limit ({bytes} bytes)")]
     Memory { bytes: usize },
     #[error("the WASM module failed: {0}")]
@@ -62,7 +70,7 @@ pub struct WasmEngine {
 
 impl WasmEngine {
     /// Loads `module`, compiling it once into `cache_dir` (a `.cwasm` named
-    /// after the module's hash and wasmtime's version) when given.
+    /// after the module file and wasmtime's version) when given.
     pub fn load(
         module: &Path,
         cache_dir: Option<&Path>,
@@ -73,30 +81,57 @@ impl WasmEngine {
             message,
         };
         let mut config = Config::new();
-        config.consume_fuel(true);
+        config.epoch_interruption(true);
         let engine = Engine::new(&config).map_err(|e| load_error(e.to_string()))?;
-        let bytes = std::fs::read(module).map_err(|e| load_error(e.to_string()))?;
+        // The clock of the deadlines; it stops with the engine.
+        let weak = engine.weak();
+        std::thread::Builder::new()
+            .name("souverain-wasm-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = weak.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    std::thread::sleep(TICK);
+                }
+            })
+            .map_err(|e| load_error(e.to_string()))?;
+        let read = || std::fs::read(module).map_err(|e| load_error(e.to_string()));
         let module = match cache_dir {
             Some(dir) => {
-                let cached = dir.join(format!("souverain-{:016x}-wasmtime48.cwasm", fnv(&bytes)));
-                if !cached.exists() {
-                    let compiled = engine
-                        .precompile_module(&bytes)
-                        .map_err(|e| load_error(e.to_string()))?;
-                    std::fs::create_dir_all(dir).map_err(|e| load_error(e.to_string()))?;
-                    // Written aside then renamed: a concurrent reader sees
-                    // the whole file or none.
-                    let partial = cached.with_extension(format!("{}.partial", std::process::id()));
-                    std::fs::write(&partial, compiled).map_err(|e| load_error(e.to_string()))?;
-                    std::fs::rename(&partial, &cached).map_err(|e| load_error(e.to_string()))?;
+                // Named after the module file's identity rather than its
+                // bytes: reading and hashing 7 MB took longer than loading
+                // the compiled module.
+                let identity = file_identity(module).map_err(|e| load_error(e.to_string()))?;
+                let cached = dir.join(format!(
+                    "souverain-{:016x}-wasmtime48-epoch.cwasm",
+                    fnv(identity.as_bytes())
+                ));
+                // SAFETY: the file is written below by `precompile_module`
+                // of an engine with this configuration, under a name that
+                // changes with the module file (path, size, modification
+                // time), wasmtime's version and the configuration.
+                let cached_module = || unsafe { Module::deserialize_file(&engine, &cached) };
+                match cached.exists().then(cached_module) {
+                    Some(Ok(module)) => module,
+                    // Absent, or left by another wasmtime build: compile.
+                    _ => {
+                        let compiled = engine
+                            .precompile_module(&read()?)
+                            .map_err(|e| load_error(e.to_string()))?;
+                        std::fs::create_dir_all(dir).map_err(|e| load_error(e.to_string()))?;
+                        // Written aside then renamed: a concurrent reader
+                        // sees the whole file or none.
+                        let partial =
+                            cached.with_extension(format!("{}.partial", std::process::id()));
+                        std::fs::write(&partial, compiled)
+                            .map_err(|e| load_error(e.to_string()))?;
+                        std::fs::rename(&partial, &cached)
+                            .map_err(|e| load_error(e.to_string()))?;
+                        cached_module().map_err(|e| load_error(e.to_string()))?
+                    }
                 }
-                // SAFETY: the file was written by `precompile_module` of an
-                // engine with this configuration, under a name that changes
-                // with the module's bytes and wasmtime's version.
-                unsafe { Module::deserialize_file(&engine, &cached) }
-                    .map_err(|e| load_error(e.to_string()))?
             }
-            None => Module::new(&engine, &bytes).map_err(|e| load_error(e.to_string()))?,
+            None => Module::new(&engine, read()?).map_err(|e| load_error(e.to_string()))?,
         };
         let mut linker: Linker<State> = Linker::new(&engine);
         p1::add_to_linker_sync(&mut linker, |state| &mut state.wasi)
@@ -131,7 +166,7 @@ impl WasmEngine {
             },
         );
         store.limiter(|state| &mut state.limits);
-        store.set_fuel(self.limits.fuel).map_err(trap)?;
+        store.set_epoch_deadline(deadline_ticks(self.limits.time));
         let instance = self.linked.instantiate(&mut store).map_err(trap)?;
         if let Ok(initialize) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
             initialize.call(&mut store, ()).map_err(trap)?;
@@ -159,7 +194,7 @@ impl WasmEngine {
     }
 }
 
-/// An instance of the module. Each scan gets the full fuel of [`Limits`];
+/// An instance of the module. Each scan gets the full time of [`Limits`];
 /// memory is the instance's, so a host that wants every scan isolated uses
 /// [`WasmEngine::scan`] (a fresh instance each time).
 pub struct WasmInstance {
@@ -176,7 +211,7 @@ impl WasmInstance {
     pub fn scan(&mut self, request: &ScanRequest, input: &[u8]) -> Result<String, WasmError> {
         let limits = self.limits;
         let trap = |e: wasmtime::Error| classify(e, &limits);
-        self.store.set_fuel(limits.fuel).map_err(trap)?;
+        self.store.set_epoch_deadline(deadline_ticks(limits.time));
         let request = serde_json::json!({
             "name": request.name,
             "profile": request.profile,
@@ -227,9 +262,9 @@ impl WasmInstance {
 fn classify(error: wasmtime::Error, limits: &Limits) -> WasmError {
     if matches!(
         error.downcast_ref::<wasmtime::Trap>(),
-        Some(wasmtime::Trap::OutOfFuel)
+        Some(wasmtime::Trap::Interrupt)
     ) {
-        return WasmError::Fuel { fuel: limits.fuel };
+        return WasmError::Timeout { limit: limits.time };
     }
     // `trap_on_grow_failure` reports a refused growth in the error chain.
     if error.chain().any(|cause| {
@@ -242,6 +277,27 @@ fn classify(error: wasmtime::Error, limits: &Limits) -> WasmError {
         };
     }
     WasmError::Trap(format!("{error:#}"))
+}
+
+/// Ticks of [`TICK`] covering `time`, at least one.
+fn deadline_ticks(time: Duration) -> u64 {
+    let ticks = time.as_nanos().div_ceil(TICK.as_nanos()).max(1);
+    u64::try_from(ticks).unwrap_or(u64::MAX)
+}
+
+/// A module file's absolute path, size and modification time (ns): a
+/// rebuilt module gets a new cache entry.
+fn file_identity(path: &Path) -> std::io::Result<String> {
+    let metadata = std::fs::metadata(path)?;
+    let modified = metadata
+        .modified()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    Ok(format!(
+        "{}\0{}\0{modified}",
+        std::path::absolute(path)?.display(),
+        metadata.len()
+    ))
 }
 
 fn fnv(bytes: &[u8]) -> u64 {
