@@ -103,13 +103,15 @@ impl WasmEngine {
                 // the compiled module.
                 let identity = file_identity(module).map_err(|e| load_error(e.to_string()))?;
                 let cached = dir.join(format!(
-                    "souverain-{:016x}-wasmtime48-epoch.cwasm",
-                    fnv(identity.as_bytes())
+                    "souverain-{:016x}-{:016x}.cwasm",
+                    fnv(identity.as_bytes()),
+                    compatibility(&engine)
                 ));
                 // SAFETY: the file is written below by `precompile_module`
                 // of an engine with this configuration, under a name that
                 // changes with the module file (path, size, modification
-                // time), wasmtime's version and the configuration.
+                // time) and with what the engine compiles for (wasmtime's
+                // version, features and configuration).
                 let cached_module = || unsafe { Module::deserialize_file(&engine, &cached) };
                 match cached.exists().then(cached_module) {
                     Some(Ok(module)) => module,
@@ -120,9 +122,13 @@ impl WasmEngine {
                             .map_err(|e| load_error(e.to_string()))?;
                         std::fs::create_dir_all(dir).map_err(|e| load_error(e.to_string()))?;
                         // Written aside then renamed: a concurrent reader
-                        // sees the whole file or none.
-                        let partial =
-                            cached.with_extension(format!("{}.partial", std::process::id()));
+                        // sees the whole file or none. The aside name is
+                        // unique to this load, as threads may load at once.
+                        let partial = cached.with_extension(format!(
+                            "{}-{}.partial",
+                            std::process::id(),
+                            NEXT_LOAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                        ));
                         std::fs::write(&partial, compiled)
                             .map_err(|e| load_error(e.to_string()))?;
                         std::fs::rename(&partial, &cached)
@@ -277,6 +283,18 @@ fn classify(error: wasmtime::Error, limits: &Limits) -> WasmError {
         };
     }
     WasmError::Trap(format!("{error:#}"))
+}
+
+/// Numbers the loads of this process, for unique temporary file names.
+static NEXT_LOAD: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// What a compiled module depends on besides its source: wasmtime's version,
+/// the features it was built with and the engine's configuration.
+fn compatibility(engine: &Engine) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Ticks of [`TICK`] covering `time`, at least one.

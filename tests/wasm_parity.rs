@@ -162,3 +162,35 @@ fn runaway_and_oversized_inputs_hit_the_limits() {
     let plan = std::fs::read(common::root().join("testdata/examples/estate.json")).unwrap();
     assert!(small.scan(&request, &plan).is_ok());
 }
+
+/// Threads loading the module into one empty cache at once all get a
+/// working module (each writes its compiled copy aside, then renames it).
+#[test]
+fn concurrent_loads_share_the_cache_safely() {
+    let Some(module) = module() else {
+        return;
+    };
+    let cache = std::env::temp_dir().join(format!("souverain-cache-race-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+    let plan = std::fs::read(common::root().join("testdata/examples/estate.json")).unwrap();
+    let request = ScanRequest {
+        name: "estate.json".into(),
+        ..ScanRequest::default()
+    };
+    std::thread::scope(|scope| {
+        let loads: Vec<_> = (0..3)
+            .map(|_| scope.spawn(|| WasmEngine::load(&module, Some(&cache), Limits::default())))
+            .collect();
+        for load in loads {
+            let engine = load.join().unwrap().expect("module loads");
+            assert!(engine.scan(&request, &plan).is_ok());
+        }
+    });
+    let entries: Vec<_> = std::fs::read_dir(&cache).unwrap().flatten().collect();
+    assert_eq!(
+        entries.len(),
+        1,
+        "one compiled module, no partial files left"
+    );
+    std::fs::remove_dir_all(&cache).unwrap();
+}

@@ -120,20 +120,21 @@ fn settings_validation_accepts_profiles_and_rejects_bad_policies() {
         json!(true)
     );
 
-    let unknown = valid(json!({"profile": "moon"}));
-    assert_eq!(unknown["valid"], json!(false));
-    let message = unknown["message"].as_str().unwrap();
-    assert!(
-        message.contains("unknown profile `moon`") && message.contains("strict"),
-        "{message}"
+    let refused_saying = |settings: Value, expected: &[&str]| {
+        let answer = valid(settings);
+        assert_eq!(answer["valid"], json!(false), "{answer}");
+        let message = answer["message"].as_str().unwrap();
+        for part in expected {
+            assert!(message.contains(part), "{part:?} not in {message}");
+        }
+    };
+    refused_saying(
+        json!({"profile": "moon"}),
+        &["unknown profile `moon`", "strict"],
     );
-
-    let bad_policy = valid(json!({"policy": "profiles:\n  x:\n    families: [weather]\n"}));
-    assert_eq!(bad_policy["valid"], json!(false));
-    let message = bad_policy["message"].as_str().unwrap();
-    assert!(
-        message.contains("policy:3:") && message.contains("weather"),
-        "{message}"
+    refused_saying(
+        json!({"policy": "profiles:\n  x:\n    families: [weather]\n"}),
+        &["policy:3:", "weather"],
     );
 
     // An unknown key is a typo, not something to ignore.
@@ -201,13 +202,7 @@ fn manifests_as_admission_requests_follow_their_directory() {
     let settings = json!({"profile": "france"});
     let mut checked = 0;
     for (dir, accepted) in [("pass", true), ("fail", false)] {
-        let dir = workspace().join("testdata/k8s").join(dir);
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        paths.sort();
-        for path in paths {
+        for path in files_in(&workspace().join("testdata/k8s").join(dir)) {
             let text = std::fs::read_to_string(&path).unwrap();
             let documents = souverain::yaml::parse_documents(&text).expect("valid YAML");
             let object = match documents.as_slice() {
@@ -255,12 +250,7 @@ fn every_admission_review_is_answered_as_natively() {
     }
     let mut compared = 0;
     for dir in dirs {
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        paths.sort();
-        for path in paths {
+        for path in files_in(&dir) {
             let Ok(review) = serde_json::from_slice::<Value>(&std::fs::read(&path).unwrap()) else {
                 continue; // not JSON: the API server never sends it
             };
@@ -285,6 +275,16 @@ fn every_admission_review_is_answered_as_natively() {
         }
     }
     assert!(compared >= 4, "only {compared} reviews compared");
+}
+
+/// The files of a directory, sorted.
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    paths
 }
 
 /// The shared corpus: `$SOUVERAIN_CORPUS`, else `../shared/corpus`; under
