@@ -38,56 +38,39 @@ pub struct Decision {
 /// request that cannot be read is denied when enforcing: souverain cannot
 /// vouch for what it did not read.
 pub fn decide(report: &FileReport, mode: Mode) -> Decision {
+    // A report with an error has no findings: the two never come together.
+    let unreadable = report
+        .error
+        .as_ref()
+        .map(|error| format!("souverain could not read the request: {error}"));
     let failing: Vec<&Finding> = report.findings.iter().filter(|f| f.failing).collect();
-    let passing_unsure = report
+    let tolerated = report
         .findings
         .iter()
-        .filter(|f| !f.failing && f.waiver.is_none() && f.verdict == Verdict::Undetermined);
-    let mut warnings: Vec<String> = match mode {
-        Mode::Audit => Vec::new(),
-        Mode::Enforce | Mode::Warn => passing_unsure.map(warning).collect(),
-    };
-    if let Some(error) = &report.error {
-        let reason = format!("souverain could not read the request: {error}");
-        return match mode {
-            Mode::Enforce => Decision {
-                allowed: false,
-                message: Some(reason),
-                warnings,
-            },
-            Mode::Warn => {
-                warnings.push(reason);
-                Decision {
-                    allowed: true,
-                    message: None,
-                    warnings,
-                }
-            }
-            Mode::Audit => Decision {
-                allowed: true,
-                message: None,
-                warnings,
-            },
-        };
-    }
+        .filter(|f| !f.failing && f.waiver.is_none() && f.verdict == Verdict::Undetermined)
+        .map(warning);
     match mode {
-        Mode::Enforce if !failing.is_empty() => Decision {
-            allowed: false,
-            message: Some(denial(&failing)),
-            warnings,
-        },
-        Mode::Warn => {
-            warnings.splice(0..0, failing.iter().map(|f| warning(f)));
+        Mode::Enforce => {
+            let message = unreadable.or_else(|| (!failing.is_empty()).then(|| denial(&failing)));
             Decision {
-                allowed: true,
-                message: None,
-                warnings,
+                allowed: message.is_none(),
+                message,
+                warnings: tolerated.collect(),
             }
         }
-        Mode::Enforce | Mode::Audit => Decision {
+        Mode::Warn => Decision {
             allowed: true,
             message: None,
-            warnings,
+            warnings: unreadable
+                .into_iter()
+                .chain(failing.iter().map(|f| warning(f)))
+                .chain(tolerated)
+                .collect(),
+        },
+        Mode::Audit => Decision {
+            allowed: true,
+            message: None,
+            warnings: Vec::new(),
         },
     }
 }
