@@ -147,6 +147,7 @@ fn run(cli: Cli) -> Result<u8> {
                 memory_bytes: memory_limit.saturating_mul(1 << 20),
             };
             let engine = WasmEngine::load(&module, cache.as_deref(), limits)?;
+            let today = today()?;
             let mut code = 0;
             for file in files {
                 let bytes = std::fs::read(&file)
@@ -154,20 +155,17 @@ fn run(cli: Cli) -> Result<u8> {
                 let request = souverain::ScanRequest {
                     name: file.display().to_string(),
                     profile: profile.clone(),
-                    today: Some(today()?),
+                    today: Some(today.clone()),
                     ..souverain::ScanRequest::default()
                 };
                 let report = engine.scan(&request, &bytes)?;
-                let summary: serde_json::Value = serde_json::from_str(&report).unwrap_or_default();
-                let errors = summary["summary"]["errors"].as_u64().unwrap_or(0);
-                let failing = summary["summary"]["failing"].as_u64().unwrap_or(0);
-                code = code.max(if errors > 0 {
-                    2
-                } else if failing > 0 {
-                    1
-                } else {
-                    0
-                });
+                #[derive(serde::Deserialize)]
+                struct Rendered {
+                    summary: souverain::report::Summary,
+                }
+                let rendered: Rendered =
+                    serde_json::from_str(&report).context("the module's report has no summary")?;
+                code = code.max(rendered.summary.exit_code());
                 print(&report);
             }
             Ok(code)

@@ -134,7 +134,7 @@ impl FileReport {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     pub files: usize,
     pub resources: usize,
@@ -145,6 +145,19 @@ pub struct Summary {
     /// Findings accepted by a waiver (included in `findings`, not in `violations`/`undetermined`).
     pub waived: usize,
     pub errors: usize,
+}
+
+impl Summary {
+    /// 2 when any input could not be evaluated, 1 when a finding fails, else 0.
+    pub fn exit_code(&self) -> u8 {
+        if self.errors > 0 {
+            2
+        } else if self.failing > 0 {
+            1
+        } else {
+            0
+        }
+    }
 }
 
 /// The outcome of a run over several inputs.
@@ -175,13 +188,6 @@ impl Report {
 
     /// 2 when any input could not be evaluated, 1 when a finding fails, else 0.
     pub fn exit_code(&self) -> u8 {
-        let summary = self.summary();
-        if summary.errors > 0 {
-            2
-        } else if summary.failing > 0 {
-            1
-        } else {
-            0
-        }
+        self.summary().exit_code()
     }
 }
