@@ -6,18 +6,23 @@
 
 use std::path::PathBuf;
 
-const FILES: &[&str] = &[
-    "providers",
-    "qualified",
-    "encryption",
-    "profiles",
-    "kubernetes",
-];
-
 fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    for name in FILES {
-        let path = format!("policies/{name}.yaml");
+    println!("cargo::rerun-if-changed=policies");
+    // Every policy file; src/policy/mod.rs says which are embedded, in which
+    // order, and fails to build if one has no JSON here.
+    let files: Vec<PathBuf> = std::fs::read_dir("policies")
+        .expect("policies/ is readable")
+        .map(|entry| entry.expect("policies/ entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .collect();
+    for path in files {
+        let name = path
+            .file_stem()
+            .expect("a file name")
+            .to_string_lossy()
+            .into_owned();
+        let path = path.display().to_string();
         println!("cargo::rerun-if-changed={path}");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         // YAML 1.2 core booleans, as the runtime reader: `NO` stays a string.

@@ -15,29 +15,33 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
-/// The embedded policy files, in load order.
-pub const EMBEDDED: &[(&str, &str)] = &[
-    (
-        "policies/providers.yaml",
-        include_str!("../../policies/providers.yaml"),
-    ),
-    (
-        "policies/qualified.yaml",
-        include_str!("../../policies/qualified.yaml"),
-    ),
-    (
-        "policies/encryption.yaml",
-        include_str!("../../policies/encryption.yaml"),
-    ),
-    (
-        "policies/profiles.yaml",
-        include_str!("../../policies/profiles.yaml"),
-    ),
-    (
-        "policies/kubernetes.yaml",
-        include_str!("../../policies/kubernetes.yaml"),
-    ),
-];
+/// Declares the embedded policy files once, in load order: as written
+/// ([`EMBEDDED`]) and as the JSON build.rs made of each (`EMBEDDED_JSON`).
+macro_rules! embedded_policy {
+    ($($name:literal),+ $(,)?) => {
+        /// The embedded policy files, in load order.
+        pub const EMBEDDED: &[(&str, &str)] = &[$((
+            concat!("policies/", $name, ".yaml"),
+            include_str!(concat!("../../policies/", $name, ".yaml")),
+        )),+];
+
+        /// [`EMBEDDED`] as JSON, converted by build.rs: reading it skips
+        /// YAML parsing and the schema, which the YAML went through in a
+        /// test (`embedded_json_is_the_checked_yaml`).
+        const EMBEDDED_JSON: &[(&str, &str)] = &[$((
+            concat!("policies/", $name, ".yaml"),
+            include_str!(concat!(env!("OUT_DIR"), "/", $name, ".json")),
+        )),+];
+    };
+}
+
+embedded_policy!(
+    "providers",
+    "qualified",
+    "encryption",
+    "profiles",
+    "kubernetes"
+);
 
 /// The JSON Schema every policy file must satisfy.
 pub const SCHEMA: &str = include_str!("../../policies/schema.json");
@@ -445,32 +449,6 @@ pub struct Policy {
     pub default_profile: String,
     pub kubernetes: KubernetesMap,
 }
-
-/// The embedded policy files as JSON, converted from [`EMBEDDED`] by
-/// build.rs: reading them skips YAML parsing and the schema, which the YAML
-/// went through in a test (`embedded_json_is_the_checked_yaml`).
-const EMBEDDED_JSON: &[(&str, &str)] = &[
-    (
-        "policies/providers.yaml",
-        include_str!(concat!(env!("OUT_DIR"), "/providers.json")),
-    ),
-    (
-        "policies/qualified.yaml",
-        include_str!(concat!(env!("OUT_DIR"), "/qualified.json")),
-    ),
-    (
-        "policies/encryption.yaml",
-        include_str!(concat!(env!("OUT_DIR"), "/encryption.json")),
-    ),
-    (
-        "policies/profiles.yaml",
-        include_str!(concat!(env!("OUT_DIR"), "/profiles.json")),
-    ),
-    (
-        "policies/kubernetes.yaml",
-        include_str!(concat!(env!("OUT_DIR"), "/kubernetes.json")),
-    ),
-];
 
 impl Policy {
     /// The embedded default policy, read from its build-time JSON.
