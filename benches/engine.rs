@@ -1,7 +1,7 @@
 //! The native engine, in process: parsing the embedded policy (paid once per
 //! process), then one scan per input format with the policy loaded.
 //!
-//! `cargo bench --bench engine`; figures in docs/performance.md.
+//! `cargo bench --bench engine`; figures in docs/wasm.md ("What changed these figures").
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use souverain::input::hcl::{HclOptions, MemoryTree};

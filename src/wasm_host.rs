@@ -70,7 +70,7 @@ pub struct WasmEngine {
 
 impl WasmEngine {
     /// Loads `module`, compiling it once into `cache_dir` (a `.cwasm` named
-    /// after the module file and wasmtime's version) when given.
+    /// after the module file and what the engine compiles for) when given.
     pub fn load(
         module: &Path,
         cache_dir: Option<&Path>,
