@@ -5,11 +5,11 @@
 
 mod common;
 
-use souverain::admission::{Decision, Mode, decide};
+use souverain::admission::{Decision, Mode, Modes, Outcome, decide, decide_update};
 use souverain::{Engine, Policy};
 
 fn decision(path: &str, mode: Mode) -> Decision {
-    decide(&common::scan(path), mode)
+    decide(&common::scan(path), &mode.into())
 }
 
 fn silently_allowed() -> Decision {
@@ -17,6 +17,7 @@ fn silently_allowed() -> Decision {
         allowed: true,
         message: None,
         warnings: Vec::new(),
+        outcomes: Vec::new(),
     }
 }
 
@@ -61,7 +62,13 @@ fn warn_mode_allows_and_says_each_finding() {
 #[test]
 fn audit_mode_allows_silently() {
     let decision = decision("testdata/admission/pod-us-east-1.json", Mode::Audit);
-    assert_eq!(decision, silently_allowed());
+    assert!(decision.allowed);
+    assert_eq!((decision.message, decision.warnings), (None, Vec::new()));
+    assert_eq!(
+        decision.outcomes,
+        [("SOV101", Outcome::Audited)],
+        "counted, not said"
+    );
 }
 
 #[test]
@@ -80,7 +87,7 @@ fn a_waived_finding_neither_denies_nor_warns() {
             .count(),
         1
     );
-    let decision = decide(&report, Mode::Enforce);
+    let decision = decide(&report, &Mode::Enforce.into());
     assert!(decision.allowed);
     assert!(decision.warnings.is_empty(), "{:?}", decision.warnings);
 }
@@ -119,7 +126,7 @@ fn an_undetermined_finding_the_profile_tolerates_is_a_warning() {
         report.findings
     );
     for mode in [Mode::Enforce, Mode::Warn] {
-        let decision = decide(&report, mode);
+        let decision = decide(&report, &mode.into());
         assert!(decision.allowed, "{mode:?}");
         assert_eq!(
             decision.warnings.len(),
@@ -133,5 +140,56 @@ fn an_undetermined_finding_the_profile_tolerates_is_a_warning() {
             decision.warnings
         );
     }
-    assert!(decide(&report, Mode::Audit).warnings.is_empty());
+    assert!(decide(&report, &Mode::Audit.into()).warnings.is_empty());
+}
+
+#[test]
+fn each_rule_can_have_its_own_mode() {
+    let report = common::scan("testdata/k8s/fail/storageclass-ebs-unencrypted-us-zone.yaml");
+    let rules: Vec<&str> = report.findings.iter().map(|f| f.rule).collect();
+    assert!(
+        rules.contains(&"SOV101") && rules.contains(&"SOV201"),
+        "{rules:?}"
+    );
+    let mut modes = Modes::from(Mode::Enforce);
+    modes.set_from("storage-unencrypted=warn").unwrap();
+    let decision = decide(&report, &modes);
+    assert!(!decision.allowed);
+    let message = decision.message.unwrap();
+    assert!(message.contains("[SOV101 "), "{message}");
+    assert!(!message.contains("[SOV201 "), "{message}");
+    assert!(
+        decision.warnings.iter().all(|w| w.contains("[SOV201 ")) && !decision.warnings.is_empty(),
+        "{:?}",
+        decision.warnings
+    );
+    modes.set_from("SOV101=audit").unwrap();
+    modes.set_from("provider-not-qualified=audit").unwrap();
+    let decision = decide(&report, &modes);
+    assert!(decision.allowed, "{:?}", decision.message);
+    assert!(decision.outcomes.contains(&("SOV101", Outcome::Audited)));
+    assert!(decision.outcomes.contains(&("SOV201", Outcome::Warned)));
+}
+
+#[test]
+fn an_update_is_denied_only_for_what_it_introduces() {
+    let paris = common::scan("testdata/admission/pod-paris.json");
+    let virginia = common::scan("testdata/admission/pod-us-east-1.json");
+    let enforce = Modes::from(Mode::Enforce);
+
+    let moved = decide_update(&virginia, Some(&paris), &enforce);
+    assert!(!moved.allowed, "moving a Paris pod to Virginia is denied");
+    assert_eq!(moved.outcomes, [("SOV101", Outcome::Denied)]);
+
+    let unchanged = decide_update(&virginia, Some(&virginia), &enforce);
+    assert!(unchanged.allowed, "{:?}", unchanged.message);
+    assert_eq!(unchanged.outcomes, [("SOV101", Outcome::Existing)]);
+    assert_eq!(unchanged.warnings.len(), 1);
+    assert!(
+        unchanged.warnings[0].starts_with(
+            "souverain [SOV101 location-outside-france, already before this update] Pod/default/web"
+        ),
+        "{:?}",
+        unchanged.warnings
+    );
 }

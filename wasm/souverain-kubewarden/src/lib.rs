@@ -100,7 +100,7 @@ fn validate(payload: &[u8]) -> CallResult {
     let ValidationRequest { settings, request } = serde_json::from_slice(payload)?;
     let decision = settings.with_engine(|engine| {
         let report = engine.scan("request.json", request.get().as_bytes());
-        admission::decide(&report, settings.mode)
+        admission::decide(&report, &settings.mode.into())
     });
     let response = match decision {
         Ok(decision) => ValidationResponse {

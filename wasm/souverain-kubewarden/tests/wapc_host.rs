@@ -9,7 +9,7 @@
 //! `CI=true` its absence fails).
 
 use serde_json::{Value, json};
-use souverain::admission::{Decision, Mode, decide};
+use souverain::admission::{Mode, decide};
 use souverain::{Engine, Policy};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -70,8 +70,11 @@ fn request_of(path: &Path) -> Value {
     review["request"].clone()
 }
 
+/// What a client sees of a decision: allowed, the denial, the warnings.
+type Answer = (bool, Option<String>, Vec<String>);
+
 /// The native engine's decision, as the policy must give it.
-fn native(settings: &Value, request: &Value) -> Decision {
+fn native(settings: &Value, request: &Value) -> Answer {
     let mut policy = Policy::shared_default().unwrap().clone();
     if let Some(extension) = settings.get("policy") {
         policy
@@ -87,21 +90,22 @@ fn native(settings: &Value, request: &Value) -> Decision {
         .unwrap()
         .with_today(&souverain::civil_date(days));
     let mode = serde_json::from_value(settings["mode"].clone()).unwrap_or(Mode::Enforce);
-    decide(
+    let decision = decide(
         &engine.scan("request.json", request.to_string().as_bytes()),
-        mode,
-    )
+        &mode.into(),
+    );
+    (decision.allowed, decision.message, decision.warnings)
 }
 
-fn as_decision(response: &Value) -> Decision {
-    Decision {
-        allowed: response["accepted"].as_bool().expect("accepted"),
-        message: response["message"].as_str().map(String::from),
-        warnings: response["warnings"]
+fn as_decision(response: &Value) -> Answer {
+    (
+        response["accepted"].as_bool().expect("accepted"),
+        response["message"].as_str().map(String::from),
+        response["warnings"]
             .as_array()
             .map(|w| w.iter().map(|s| s.as_str().unwrap().to_string()).collect())
             .unwrap_or_default(),
-    }
+    )
 }
 
 #[test]
