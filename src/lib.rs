@@ -29,6 +29,8 @@ pub mod report;
 pub mod rules;
 #[cfg(feature = "wasm-host")]
 pub mod wasm_host;
+#[cfg(feature = "webhook")]
+pub mod webhook;
 pub mod yaml;
 
 pub use policy::{Policy, PolicyError, Profile};
@@ -161,6 +163,25 @@ impl<'p> Engine<'p> {
     /// Scans one input. `file` names it in the report; it is never opened.
     pub fn scan(&self, file: &str, bytes: &[u8]) -> FileReport {
         self.report(file, input::parse(file, bytes, &self.policy.kubernetes))
+    }
+
+    /// Scans the object of an admission request, already parsed by the
+    /// caller; `name` names it in the report. Nothing to deploy (no `kind`)
+    /// gives an empty report.
+    pub fn scan_object(&self, name: &str, object: serde_json::Value) -> FileReport {
+        let resources: Vec<model::Resource> =
+            input::admission::object(object, &self.policy.kubernetes)
+                .into_iter()
+                .collect();
+        self.report(
+            name,
+            Ok(input::Parsed {
+                sources: Vec::new(),
+                resources,
+                notes: Vec::new(),
+                modules: Vec::new(),
+            }),
+        )
     }
 
     /// Scans the Terraform module in `dir` (or, with `only_file`, that one

@@ -101,6 +101,15 @@ pub struct LocatedJson {
 }
 
 impl LocatedJson {
+    /// A document read by something else (a JSON request body): every
+    /// position is unknown.
+    pub fn unlocated(value: Value) -> Self {
+        Self {
+            value,
+            positions: HashMap::new(),
+        }
+    }
+
     /// The position of the node at `pointer`, or of its nearest located ancestor.
     pub fn position_of(&self, pointer: &str) -> Option<NodePosition> {
         let mut pointer = pointer;

@@ -55,6 +55,13 @@ pub fn parse(
     }
 }
 
+/// The resource of an object under review that the caller has already
+/// parsed (the webhook reads the AdmissionReview itself). It has no file, so
+/// its findings have no line.
+pub fn object(object: Value, map: &KubernetesMap) -> Option<Resource> {
+    k8s::object_at(&yaml::LocatedJson::unlocated(object), "", "", 0, map)
+}
+
 /// Whether a JSON document is an AdmissionReview or a bare request.
 pub fn looks_like(value: &PeekKeys) -> bool {
     value.kind.as_ref().and_then(Value::as_str) == Some("AdmissionReview")
