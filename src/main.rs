@@ -30,6 +30,11 @@ enum Command {
     Explain { rule: String },
     /// List the rules.
     Rules,
+    /// Serve the Kubernetes validating admission webhook: HTTPS `POST
+    /// /validate` (AdmissionReview v1), `/healthz`, `/readyz`, `/metrics`.
+    /// See docs/webhook.md.
+    #[cfg(feature = "webhook")]
+    Serve(Box<ServeArgs>),
     /// Scan files with the WASM module under wasmtime (feature `wasm-host`):
     /// prints the module's JSON report for each file.
     #[cfg(feature = "wasm-host")]
@@ -73,6 +78,180 @@ struct ScanArgs {
     /// over every file; repeatable.
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     vars: Vec<(String, String)>,
+}
+
+#[cfg(feature = "webhook")]
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// HTTPS address of the webhook.
+    #[arg(long, default_value = "0.0.0.0:8443")]
+    listen: std::net::SocketAddr,
+    /// Also serve /metrics, /healthz and /readyz over plain HTTP here.
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<std::net::SocketAddr>,
+    /// PEM certificate chain; reloaded when the file changes.
+    #[arg(long, value_name = "FILE")]
+    tls_cert: PathBuf,
+    /// PEM private key of the certificate; reloaded when the file changes.
+    #[arg(long, value_name = "FILE")]
+    tls_key: PathBuf,
+    /// A policy file extending the embedded policy (a mounted ConfigMap);
+    /// reloaded when it changes, and a new policy that does not load is
+    /// refused while the last good one stays in use.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Profile of the policy to apply (strict, france, eea, or one of yours).
+    #[arg(long)]
+    profile: Option<String>,
+    /// What a failing finding does: deny (enforce), allow with a warning
+    /// (warn), or allow silently, logged and counted (audit).
+    #[arg(long, default_value = "enforce", value_parser = parse_mode)]
+    mode: souverain::admission::Mode,
+    /// The mode of one rule, by id or name (`SOV301=warn`); repeatable.
+    #[arg(long = "rule-mode", value_name = "RULE=MODE")]
+    rule_modes: Vec<String>,
+    /// Namespaces whose requests are allowed unread; repeatable. The
+    /// webhook's own namespace (`--own-namespace`) is always added.
+    #[arg(
+        long = "exclude-namespace",
+        value_name = "NAMESPACE",
+        default_value = "kube-system"
+    )]
+    excluded_namespaces: Vec<String>,
+    /// The namespace the webhook runs in (the downward API's POD_NAMESPACE),
+    /// excluded so that it can always restart itself.
+    #[arg(long, env = "POD_NAMESPACE", value_name = "NAMESPACE")]
+    own_namespace: Option<String>,
+    /// Deny an UPDATE for findings the object already had before it. By
+    /// default only what an update introduces is denied (the rest warns), so
+    /// that workloads admitted before the policy can still be scaled.
+    #[arg(long)]
+    deny_existing_violations: bool,
+    /// Largest request body; a larger one is answered 413.
+    #[arg(long, default_value_t = souverain::webhook::Limits::default().max_body_bytes)]
+    max_body_bytes: usize,
+    /// Seconds for the TLS handshake, the headers and the body to arrive.
+    #[arg(long, default_value_t = 10.0)]
+    read_timeout: f64,
+    /// Seconds for the client to take a response.
+    #[arg(long, default_value_t = 10.0)]
+    write_timeout: f64,
+    /// Seconds an idle connection stays open.
+    #[arg(long, default_value_t = 90.0)]
+    idle_timeout: f64,
+    /// Connections open at once.
+    #[arg(long, default_value_t = souverain::webhook::Limits::default().max_connections)]
+    max_connections: usize,
+    /// Reviews read and answered at once.
+    #[arg(long, default_value_t = souverain::webhook::Limits::default().max_in_flight)]
+    max_in_flight: usize,
+    /// Seconds between checks of the policy and certificate files.
+    #[arg(long, default_value_t = 10.0)]
+    reload_interval: f64,
+    /// Seconds /readyz fails after SIGTERM before the listener closes.
+    #[arg(long, default_value_t = 5.0)]
+    shutdown_delay: f64,
+    /// Log lines as text or as JSON objects.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// error, warn, info (each review with a finding) or debug (every review).
+    #[arg(long, default_value = "info")]
+    log_level: tracing::Level,
+}
+
+#[cfg(feature = "webhook")]
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[cfg(feature = "webhook")]
+fn parse_mode(text: &str) -> Result<souverain::admission::Mode, String> {
+    text.parse()
+}
+
+#[cfg(feature = "webhook")]
+fn serve(args: ServeArgs) -> Result<u8> {
+    use souverain::webhook::{Config, Limits, Server, review::Rules, tls::CertFiles};
+    let seconds = |value: f64, flag: &str| {
+        std::time::Duration::try_from_secs_f64(value)
+            .with_context(|| format!("--{flag} must be a positive number of seconds"))
+    };
+    let mut modes = souverain::admission::Modes::from(args.mode);
+    for assignment in &args.rule_modes {
+        modes
+            .set_from(assignment)
+            .map_err(|e| anyhow::anyhow!("--rule-mode {e}"))?;
+    }
+    let mut excluded_namespaces = args.excluded_namespaces;
+    excluded_namespaces.extend(args.own_namespace);
+    let config = Config {
+        listen: args.listen,
+        metrics_listen: args.metrics_listen,
+        cert: CertFiles {
+            cert: args.tls_cert,
+            key: args.tls_key,
+        },
+        policy_file: args.policy,
+        profile: args.profile,
+        rules: Rules {
+            modes,
+            excluded_namespaces,
+            deny_existing_violations: args.deny_existing_violations,
+        },
+        limits: Limits {
+            max_body_bytes: args.max_body_bytes,
+            read_timeout: seconds(args.read_timeout, "read-timeout")?,
+            write_timeout: seconds(args.write_timeout, "write-timeout")?,
+            idle_timeout: seconds(args.idle_timeout, "idle-timeout")?,
+            max_connections: args.max_connections.max(1),
+            max_in_flight: args.max_in_flight.max(1),
+        },
+        reload_interval: seconds(args.reload_interval, "reload-interval")?
+            .max(std::time::Duration::from_millis(100)),
+        shutdown_delay: seconds(args.shutdown_delay, "shutdown-delay")?,
+    };
+    // The level applies to souverain's events; the HTTP and TLS libraries
+    // only say warnings.
+    use tracing_subscriber::prelude::*;
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_default(tracing::Level::WARN)
+        .with_target("souverain", args.log_level);
+    let layer = tracing_subscriber::fmt::layer().with_writer(io::stderr);
+    let layer = match args.log_format {
+        LogFormat::Text => layer.boxed(),
+        LogFormat::Json => layer.json().flatten_event(true).boxed(),
+    };
+    tracing_subscriber::registry()
+        .with(layer.with_filter(filter))
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let server = Server::bind(config).await?;
+        server.run(terminated()).await;
+        Ok(0)
+    })
+}
+
+/// SIGTERM (the kubelet stopping the pod) or Ctrl-C.
+#[cfg(feature = "webhook")]
+async fn terminated() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
@@ -123,6 +302,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(args),
+        #[cfg(feature = "webhook")]
+        Command::Serve(args) => serve(*args),
         Command::Explain { rule } => {
             let Some(rule) = rules::find(&rule) else {
                 let known: Vec<&str> = REGISTRY.iter().map(|r| r.meta.id).collect();
