@@ -37,20 +37,20 @@ const WORKLOADS: &[(&str, &str)] = &[
     ("CronJob", "/spec/jobTemplate/spec/template/spec"),
 ];
 
-/// The built-in kinds read, as (API group, kind): what an admission
-/// configuration must send to souverain, besides the cloud CRDs of the
-/// policy's operators (docs/kubewarden.md, deploy/).
-pub const BUILT_IN_KINDS: &[(&str, &str)] = &[
-    ("", "Pod"),
-    ("", "ReplicationController"),
-    ("", "PersistentVolume"),
-    ("apps", "Deployment"),
-    ("apps", "StatefulSet"),
-    ("apps", "DaemonSet"),
-    ("apps", "ReplicaSet"),
-    ("batch", "Job"),
-    ("batch", "CronJob"),
-    ("storage.k8s.io", "StorageClass"),
+/// The built-in kinds read, as (API group, kind, resource): what an
+/// admission configuration must send to souverain, besides the cloud CRDs
+/// of the policy's operators (docs/webhook.md, docs/kubewarden.md, deploy/).
+pub const BUILT_IN_KINDS: &[(&str, &str, &str)] = &[
+    ("", "Pod", "pods"),
+    ("", "ReplicationController", "replicationcontrollers"),
+    ("", "PersistentVolume", "persistentvolumes"),
+    ("apps", "Deployment", "deployments"),
+    ("apps", "StatefulSet", "statefulsets"),
+    ("apps", "DaemonSet", "daemonsets"),
+    ("apps", "ReplicaSet", "replicasets"),
+    ("batch", "Job", "jobs"),
+    ("batch", "CronJob", "cronjobs"),
+    ("storage.k8s.io", "StorageClass", "storageclasses"),
 ];
 
 /// The provider source of workloads and of volumes of unknown provisioners.
@@ -706,7 +706,7 @@ mod tests {
 
     #[test]
     fn every_workload_and_volume_kind_is_listed_for_admission() {
-        let listed: Vec<&str> = BUILT_IN_KINDS.iter().map(|(_, kind)| *kind).collect();
+        let listed: Vec<&str> = BUILT_IN_KINDS.iter().map(|(_, kind, _)| *kind).collect();
         for (kind, _) in WORKLOADS {
             assert!(listed.contains(kind), "{kind}");
         }

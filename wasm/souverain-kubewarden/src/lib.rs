@@ -206,13 +206,7 @@ mod tests {
         assert_eq!(metadata["contextAware"], false);
         assert_eq!(metadata["executionMode"], "kubewarden-wapc");
         let rules = metadata["rules"].as_array().expect("rules");
-        for (group, kind) in souverain::input::k8s::BUILT_IN_KINDS {
-            let lower = kind.to_lowercase();
-            let plural = if lower.ends_with('s') {
-                format!("{lower}es")
-            } else {
-                format!("{lower}s")
-            };
+        for (group, _, plural) in souverain::input::k8s::BUILT_IN_KINDS {
             let routed = rules.iter().any(|rule| {
                 let has = |key: &str, value: &str| {
                     rule[key]
@@ -220,7 +214,7 @@ mod tests {
                         .is_some_and(|a| a.iter().any(|v| v == value))
                 };
                 has("apiGroups", group)
-                    && has("resources", &plural)
+                    && has("resources", plural)
                     && has("operations", "CREATE")
                     && has("operations", "UPDATE")
             });
