@@ -72,6 +72,20 @@ step "allowed Pod" "$allowed" 5000 16
 step "allowed Pod" "$allowed" max 32
 step "denied Pod" "$denied" max 32
 
+# The server's own view: its latency histogram over the whole run.
+curl -skf "https://127.0.0.1:$port/metrics" | python3 -c '
+import re, sys
+buckets = {}
+for line in sys.stdin:
+    m = re.match(r"souverain_admission_review_duration_seconds_bucket\{le=\"([^\"]+)\"\} (\d+)", line)
+    if m:
+        buckets[m.group(1)] = int(m.group(2))
+total = buckets["+Inf"]
+shares = ", ".join(f"{float(le)*1000:g} ms: {n/total*100:.3f}%" for le, n in buckets.items()
+                   if le != "+Inf" and 0.0001 <= float(le) <= 0.0064)
+print(f"\nserver-side review time, share under each bound ({total:,} reviews): {shares}")
+'
+
 kill "$sampler" 2>/dev/null || true
 python3 - "$work/rss.txt" <<'EOF'
 import sys

@@ -72,7 +72,7 @@ impl Default for Limits {
             write_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(90),
             max_connections: 1024,
-            max_in_flight: 64,
+            max_in_flight: 16,
         }
     }
 }
