@@ -29,7 +29,10 @@ fn answer(c: &mut Criterion) {
     for (name, path) in [
         ("allowed-pod", "testdata/admission/pod-paris.json"),
         ("denied-pod", "testdata/admission/pod-us-east-1.json"),
-        ("update-existing", "testdata/admission/update-already-in-us-east-1.json"),
+        (
+            "update-existing",
+            "testdata/admission/update-already-in-us-east-1.json",
+        ),
     ] {
         let body = read(path);
         group.bench_function(format!("webhook/{name}"), |b| {

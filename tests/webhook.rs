@@ -477,6 +477,7 @@ fn our_reviews_get_the_expected_answers() {
 fn manifests_under_review_follow_their_directory() {
     let harness = start(|config, _| config.profile = Some("france".into()));
     let mut checked = 0;
+    let mut covered = std::collections::BTreeSet::new();
     for (dir, allowed) in [("pass", true), ("fail", false)] {
         for path in common::files_under(&common::root().join("testdata/k8s").join(dir)) {
             let text = std::fs::read_to_string(&path).unwrap();
@@ -518,10 +519,24 @@ fn manifests_under_review_follow_their_directory() {
                 "{}",
                 path.display()
             );
+            let family = match object["apiVersion"].as_str().unwrap() {
+                v if v.contains(".upbound.io/") => "Crossplane".to_string(),
+                _ => object["kind"].as_str().unwrap().to_string(),
+            };
+            covered.insert((family, allowed));
             checked += 1;
         }
     }
-    assert!(checked >= 14, "{checked} manifests");
+    assert!(checked >= 15, "{checked} manifests");
+    for family in ["StatefulSet", "StorageClass", "Crossplane"] {
+        for allowed in [true, false] {
+            assert!(
+                covered.contains(&(family.to_string(), allowed)),
+                "no {family} {}",
+                if allowed { "allowed" } else { "denied" }
+            );
+        }
+    }
 }
 
 #[test]
