@@ -28,15 +28,34 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{ClientConfig, RootCertStore, crypto::ring};
 
-/// A server on a loopback port, stopped when dropped.
-struct Harness {
+/// An HTTPS client of a server on loopback, trusting `trusted`.
+struct Client {
     runtime: tokio::runtime::Runtime,
     addr: std::net::SocketAddr,
+    trusted: Vec<CertificateDer<'static>>,
+}
+
+/// A server on a loopback port, stopped when dropped, and its client.
+struct Harness {
+    client: Client,
     metrics_addr: std::net::SocketAddr,
     dir: PathBuf,
-    trusted: Vec<CertificateDer<'static>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     stopped: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl std::ops::Deref for Harness {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for Harness {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
 }
 
 struct Reply {
@@ -122,11 +141,13 @@ fn start(configure: impl FnOnce(&mut Config, &Path)) -> Harness {
         let _ = stopped_signal.await;
     }));
     Harness {
-        runtime,
-        addr,
+        client: Client {
+            runtime,
+            addr,
+            trusted: vec![der],
+        },
         metrics_addr,
         dir,
-        trusted: vec![der],
         stop: Some(stop),
         stopped: Some(stopped),
     }
@@ -141,7 +162,7 @@ impl Drop for Harness {
     }
 }
 
-impl Harness {
+impl Client {
     fn client_config(&self, alpn: &[u8]) -> Arc<ClientConfig> {
         let mut roots = RootCertStore::empty();
         for cert in &self.trusted {
@@ -212,7 +233,9 @@ impl Harness {
             String::from_utf8_lossy(&answer).to_string()
         })
     }
+}
 
+impl Harness {
     /// `/metrics` over the plain HTTP listener.
     fn metrics(&self) -> String {
         self.runtime.block_on(async {
@@ -793,4 +816,78 @@ fn probes_answer_and_readiness_fails_during_shutdown() {
         .block_on(async { tokio::time::timeout(Duration::from_secs(5), stopped).await })
         .expect("the server stops after the delay")
         .unwrap();
+}
+
+/// The binary itself: JSON logs on stderr (one object per line, with the
+/// review's fields), and SIGTERM ends it cleanly after the shutdown delay.
+#[test]
+fn the_binary_logs_json_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let dir = std::env::temp_dir().join(format!("souverain-webhook-bin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key, der) = certificate("binary");
+    std::fs::write(dir.join("tls.crt"), cert).unwrap();
+    std::fs::write(dir.join("tls.key"), key).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_souverain"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(["--shutdown-delay", "0.2"])
+        .arg("--tls-cert")
+        .arg(dir.join("tls.crt"))
+        .arg("--tls-key")
+        .arg(dir.join("tls.key"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut next = || -> Value {
+        let line = lines.next().expect("a log line").unwrap();
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+    };
+    let serving = next();
+    assert_eq!(serving["message"], "souverain webhook serving", "{serving}");
+    let addr: std::net::SocketAddr = serving["listen"].as_str().unwrap().parse().unwrap();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = Client {
+        runtime,
+        addr,
+        trusted: vec![der],
+    };
+    let response = client.post(fixture("pod-us-east-1.json")).response();
+    assert_eq!(response["allowed"], false);
+    let review = next();
+    assert_eq!(review["level"], "INFO");
+    assert_eq!(review["message"], "review");
+    assert_eq!(review["verdict"], "denied");
+    assert_eq!(review["object"], "Pod/default/web");
+    assert_eq!(review["findings"], "SOV101:denied");
+    assert!(
+        review["said"]
+            .as_str()
+            .unwrap()
+            .starts_with("souverain: 1 finding must be fixed\n")
+    );
+
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    let messages: Vec<String> = lines
+        .map(|l| serde_json::from_str::<Value>(&l.unwrap()).unwrap()["message"].to_string())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("shutting down")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("stopped")),
+        "{messages:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

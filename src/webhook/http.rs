@@ -298,11 +298,14 @@ fn too_large(limit: usize) -> Answer {
 /// Reviews that found something are logged at info, with what was said;
 /// clean ones at debug.
 fn log(reviewed: &review::Reviewed) {
-    let rules: Vec<String> = reviewed
+    // Flat strings, so that a JSON log line stays one level deep.
+    let findings: Vec<String> = reviewed
         .outcomes
         .iter()
         .map(|(rule, outcome)| format!("{rule}:{}", outcome.as_str()))
         .collect();
+    let findings = findings.join(",");
+    let said = reviewed.said.join("\n");
     macro_rules! event {
         ($level:expr) => {
             tracing::event!(
@@ -312,8 +315,8 @@ fn log(reviewed: &review::Reviewed) {
                 object = %reviewed.object,
                 dry_run = reviewed.dry_run,
                 verdict = reviewed.verdict.as_str(),
-                findings = ?rules,
-                said = ?reviewed.said,
+                findings = %findings,
+                said = %said,
                 "review"
             )
         };

@@ -194,14 +194,20 @@ impl Server {
             cert,
             seen,
         } = self;
+        // The bound addresses (port 0 becomes a real port).
+        let listen = listener.local_addr().expect("a bound listener");
+        let metrics_listen = metrics_listener
+            .as_ref()
+            .map(|l| l.local_addr().expect("a bound listener").to_string())
+            .unwrap_or_else(|| "none".into());
         let tls = tokio_rustls::TlsAcceptor::from(tls::server_config(cert.clone()));
         let reloader = tokio::spawn(reload_forever(config.clone(), state.clone(), cert, seen));
         let connections = http::Connections::new(state.clone());
         let https = tokio::spawn(connections.clone().accept(listener, Some(tls)));
         let plain = metrics_listener.map(|l| tokio::spawn(connections.clone().accept(l, None)));
         tracing::info!(
-            listen = %config.listen,
-            metrics = ?config.metrics_listen,
+            listen = %listen,
+            metrics = %metrics_listen,
             profile = state.judge().profile.as_deref().unwrap_or("(default)"),
             mode = config.rules.modes.default.as_str(),
             excluded_namespaces = ?config.rules.excluded_namespaces,
