@@ -62,8 +62,15 @@ struct ScanArgs {
     /// Files or directories to scan; `-` reads standard input.
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    format: OutputFormat,
+    /// Output format, repeatable: text (default), json, sarif, junit,
+    /// github (workflow annotations) or markdown (step summary). `FORMAT=FILE`
+    /// writes that format to FILE (`--format sarif=results.sarif`); the
+    /// others go to `--output` or standard output, in the order given.
+    #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = parse_format)]
+    formats: Vec<(OutputFormat, Option<PathBuf>)>,
+    /// Where the formats without their own file go, instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Profile of the policy to apply (strict, france, eea, or one of yours).
     #[arg(long)]
     profile: Option<String>,
@@ -254,6 +261,22 @@ async fn terminated() {
     }
 }
 
+fn parse_format(text: &str) -> Result<(OutputFormat, Option<PathBuf>), String> {
+    let (name, file) = match text.split_once('=') {
+        Some((name, file)) if !file.is_empty() => (name, Some(PathBuf::from(file))),
+        Some(_) => return Err(format!("`{text}`: the file after `=` is missing")),
+        None => (text, None),
+    };
+    let format = OutputFormat::from_str(name, true).map_err(|_| {
+        let known: Vec<String> = OutputFormat::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        format!("unknown format `{name}`; expected {}", known.join(", "))
+    })?;
+    Ok((format, file))
+}
+
 fn parse_var(text: &str) -> Result<(String, String), String> {
     text.split_once('=')
         .map(|(name, value)| (name.trim().to_string(), value.to_string()))
@@ -281,11 +304,28 @@ impl SourceTree for FsTree {
     }
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OutputFormat {
     Text,
     Json,
     Sarif,
+    Junit,
+    Github,
+    Markdown,
+}
+
+impl OutputFormat {
+    fn render(self, report: &Report) -> String {
+        use souverain::report;
+        match self {
+            OutputFormat::Text => report::text::render(report),
+            OutputFormat::Json => report::json::render(report),
+            OutputFormat::Sarif => report::sarif::render(report),
+            OutputFormat::Junit => report::junit::render(report),
+            OutputFormat::Github => report::github::render(report),
+            OutputFormat::Markdown => report::markdown::render(report),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -444,13 +484,26 @@ fn scan(args: ScanArgs) -> Result<u8> {
         profile: engine.profile_name().to_string(),
         files,
     };
-    let rendered = match args.format {
-        OutputFormat::Text => souverain::report::text::render(&report),
-        OutputFormat::Json => souverain::report::json::render(&report),
-        OutputFormat::Sarif => souverain::report::sarif::render(&report),
+    let formats = if args.formats.is_empty() {
+        vec![(OutputFormat::Text, None)]
+    } else {
+        args.formats
     };
-    print(&rendered);
-    if skipped > 0 && matches!(args.format, OutputFormat::Text) {
+    let mut main_output = String::new();
+    for (format, file) in &formats {
+        let rendered = format.render(&report);
+        match file {
+            Some(file) => std::fs::write(file, rendered)
+                .with_context(|| format!("cannot write {}", file.display()))?,
+            None => main_output.push_str(&rendered),
+        }
+    }
+    match &args.output {
+        Some(file) => std::fs::write(file, main_output)
+            .with_context(|| format!("cannot write {}", file.display()))?,
+        None => print(&main_output),
+    }
+    if skipped > 0 && formats.iter().any(|(f, _)| *f == OutputFormat::Text) {
         eprintln!(
             "souverain: skipped {skipped} file(s) in directories that are neither Terraform nor Kubernetes inputs"
         );

@@ -228,3 +228,46 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
+
+#[test]
+fn several_formats_in_one_run_each_to_its_place() {
+    let dir = tempdir();
+    let sarif = dir.join("results.sarif");
+    let summary = dir.join("summary.md");
+    let sarif_arg = format!("sarif={}", sarif.display());
+    let output = souverain(&[
+        "scan",
+        FAILING,
+        "--format",
+        "github",
+        "--format",
+        &sarif_arg,
+        "--format",
+        "markdown",
+        "--output",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stdout(&output).is_empty(),
+        "--output takes what had no file"
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    let (annotations, markdown) = summary
+        .split_once("## souverain:")
+        .expect("github then markdown");
+    assert!(annotations.starts_with("::error file="), "{annotations}");
+    assert!(markdown.starts_with(" 2 failing findings\n"), "{markdown}");
+
+    let unknown = souverain(&["scan", CLEAN, "--format", "xml"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown)
+            .contains("unknown format `xml`; expected text, json, sarif, junit, github, markdown"),
+        "{}",
+        stderr(&unknown)
+    );
+}

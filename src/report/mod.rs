@@ -1,12 +1,24 @@
 //! Reports and their renderers. Renderers write to a `String`; they never
 //! evaluate anything.
 
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
 use crate::input::{InputError, Note};
 use crate::model::{Finding, LineIndex, Span, Verdict};
+
+/// The published documentation of a rule (docs/rules.md, one heading per
+/// rule id).
+pub fn rule_doc_url(id: &str) -> String {
+    format!(
+        "https://github.com/souverain/souverain/blob/main/docs/rules.md#{}",
+        id.to_ascii_lowercase()
+    )
+}
 
 /// A source file of an input, kept to turn byte offsets into lines and to
 /// show the line a finding points at.

@@ -15,6 +15,7 @@ pub fn render(report: &Report) -> String {
                 "shortDescription": {"text": meta.summary},
                 "fullDescription": {"text": meta.summary},
                 "help": {"text": meta.summary, "markdown": meta.doc},
+                "helpUri": super::rule_doc_url(meta.id),
                 "defaultConfiguration": {"level": "error"},
                 "properties": {"category": meta.category.as_str(), "severity": meta.severity.as_str()}
             })
