@@ -66,15 +66,9 @@ impl From<Mode> for Modes {
 impl Modes {
     /// Sets the mode of one rule, named by id or name.
     pub fn set(&mut self, rule: &str, mode: Mode) -> Result<(), String> {
-        let rule = rules::find(rule).ok_or_else(|| {
-            let known: Vec<String> = rules::REGISTRY
-                .iter()
-                .map(|r| format!("{} ({})", r.meta.id, r.meta.name))
-                .collect();
-            format!("unknown rule `{rule}`; the rules are {}", known.join(", "))
-        })?;
-        self.by_rule.retain(|(id, _)| *id != rule.meta.id);
-        self.by_rule.push((rule.meta.id, mode));
+        let id = rules::id_of(rule)?;
+        self.by_rule.retain(|(known, _)| *known != id);
+        self.by_rule.push((id, mode));
         Ok(())
     }
 

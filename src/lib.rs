@@ -107,6 +107,7 @@ pub fn civil_date(days: u64) -> String {
 pub use report::{FileReport, Report};
 
 use model::Finding;
+pub use model::Severity;
 use policy::ProviderKind;
 use rules::{Context, REGISTRY, Subject};
 
@@ -125,6 +126,49 @@ pub struct Engine<'p> {
     profile: &'p Profile,
     /// `YYYY-MM-DD`, for waiver expiry; the library has no clock of its own.
     today: Option<String>,
+    selection: Selection,
+}
+
+/// Which rules run, and which of their findings fail the run (`--select`,
+/// `--ignore`, `--fail-on`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    /// Only these rules run (ids); every rule when empty.
+    select: Vec<&'static str>,
+    /// These rules never run (ids).
+    ignore: Vec<&'static str>,
+    /// Findings of a lower severity are reported but do not fail.
+    pub fail_on: model::Severity,
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Self {
+            select: Vec::new(),
+            ignore: Vec::new(),
+            fail_on: model::Severity::Low,
+        }
+    }
+}
+
+impl Selection {
+    /// Runs only `rule` (and the others selected so far), by id or name.
+    pub fn select(&mut self, rule: &str) -> Result<(), String> {
+        let id = rules::id_of(rule)?;
+        self.select.push(id);
+        Ok(())
+    }
+
+    /// Never runs `rule`, by id or name.
+    pub fn ignore(&mut self, rule: &str) -> Result<(), String> {
+        let id = rules::id_of(rule)?;
+        self.ignore.push(id);
+        Ok(())
+    }
+
+    pub fn runs(&self, id: &str) -> bool {
+        (self.select.is_empty() || self.select.contains(&id)) && !self.ignore.contains(&id)
+    }
 }
 
 /// What the rules said about the resources of one input.
@@ -146,7 +190,14 @@ impl<'p> Engine<'p> {
             profile_name,
             profile,
             today: None,
+            selection: Selection::default(),
         })
+    }
+
+    /// Restricts the rules that run and the findings that fail.
+    pub fn with_selection(mut self, selection: Selection) -> Self {
+        self.selection = selection;
+        self
     }
 
     /// Sets today's date (`YYYY-MM-DD`) so that expired waivers stop
@@ -234,8 +285,11 @@ impl<'p> Engine<'p> {
         };
         for subject in &subjects {
             let first = evaluation.findings.len();
-            for rule in REGISTRY {
+            for rule in REGISTRY.iter().filter(|r| self.selection.runs(r.meta.id)) {
                 rule.run(subject, &ctx, &mut evaluation.findings);
+            }
+            for finding in &mut evaluation.findings[first..] {
+                finding.failing &= finding.severity >= self.selection.fail_on;
             }
             self.apply_waivers(
                 subject.resource,

@@ -71,6 +71,16 @@ struct ScanArgs {
     /// Where the formats without their own file go, instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Run only these rules (ids or names, comma-separated or repeated).
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    select: Vec<String>,
+    /// Never run these rules (ids or names, comma-separated or repeated).
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Fail only on findings of this severity or above (low, medium, high,
+    /// critical); the others are reported as warnings.
+    #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
+    fail_on: souverain::Severity,
     /// Profile of the policy to apply (strict, france, eea, or one of yours).
     #[arg(long)]
     profile: Option<String>,
@@ -261,6 +271,19 @@ async fn terminated() {
     }
 }
 
+fn parse_severity(text: &str) -> Result<souverain::Severity, String> {
+    use souverain::Severity;
+    [
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ]
+    .into_iter()
+    .find(|s| s.as_str() == text)
+    .ok_or_else(|| format!("unknown severity `{text}`: expected low, medium, high or critical"))
+}
+
 fn parse_format(text: &str) -> Result<(OutputFormat, Option<PathBuf>), String> {
     let (name, file) = match text.split_once('=') {
         Some((name, file)) if !file.is_empty() => (name, Some(PathBuf::from(file))),
@@ -345,10 +368,8 @@ fn run(cli: Cli) -> Result<u8> {
         #[cfg(feature = "webhook")]
         Command::Serve(args) => serve(*args),
         Command::Explain { rule } => {
-            let Some(rule) = rules::find(&rule) else {
-                let known: Vec<&str> = REGISTRY.iter().map(|r| r.meta.id).collect();
-                anyhow::bail!("unknown rule `{rule}`; rules are {}", known.join(", "));
-            };
+            let id = rules::id_of(&rule).map_err(anyhow::Error::msg)?;
+            let rule = rules::find(id).expect("a known id");
             print(&rule.meta.markdown(1));
             Ok(0)
         }
@@ -418,7 +439,21 @@ fn scan(args: ScanArgs) -> Result<u8> {
             std::fs::read_to_string(path).with_context(|| format!("cannot read policy {name}"))?;
         policy.extend(&name, &text).map_err(report_policy_error)?;
     }
-    let engine = Engine::new(&policy, args.profile.as_deref())?.with_today(&today()?);
+    let mut selection = souverain::Selection::default();
+    selection.fail_on = args.fail_on;
+    for rule in &args.select {
+        selection
+            .select(rule)
+            .map_err(|e| anyhow::anyhow!("--select: {e}"))?;
+    }
+    for rule in &args.ignore {
+        selection
+            .ignore(rule)
+            .map_err(|e| anyhow::anyhow!("--ignore: {e}"))?;
+    }
+    let engine = Engine::new(&policy, args.profile.as_deref())?
+        .with_today(&today()?)
+        .with_selection(selection);
     let options = HclOptions {
         var_files: args.var_files.clone(),
         vars: args.vars.clone(),

@@ -271,3 +271,52 @@ fn several_formats_in_one_run_each_to_its_place() {
         stderr(&unknown)
     );
 }
+
+#[test]
+fn select_ignore_and_fail_on_decide_what_runs_and_what_fails() {
+    let estate = "testdata/examples/estate.json";
+    let rules_in = |args: &[&str]| -> (Option<i32>, Vec<String>, usize) {
+        let mut all = vec!["scan", estate, "--format", "json"];
+        all.extend_from_slice(args);
+        let output = souverain(&all);
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let findings = report["findings"].as_array().unwrap();
+        let mut rules: Vec<String> = findings
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect();
+        rules.sort();
+        rules.dedup();
+        let failing = findings.iter().filter(|f| f["failing"] == true).count();
+        (output.status.code(), rules, failing)
+    };
+    let (_, all, failing_all) = rules_in(&[]);
+    assert_eq!(all, ["SOV101", "SOV201", "SOV301"]);
+
+    let (code, only, _) = rules_in(&["--select", "location-outside-france,SOV201"]);
+    assert_eq!(
+        (code, only),
+        (Some(1), vec!["SOV101".to_string(), "SOV201".to_string()])
+    );
+    let (_, without, _) = rules_in(&["--ignore", "SOV301"]);
+    assert_eq!(without, ["SOV101", "SOV201"]);
+
+    // SOV301 is medium: above it, its findings are reported but do not fail.
+    let (code, reported, failing_high) = rules_in(&["--fail-on", "high"]);
+    assert_eq!(reported, all, "every finding is still reported");
+    assert!(
+        failing_high < failing_all && failing_high > 0,
+        "{failing_high} of {failing_all}"
+    );
+    assert_eq!(code, Some(1));
+    let (code, _, failing) = rules_in(&["--fail-on", "critical"]);
+    assert_eq!((code, failing), (Some(0), 0));
+
+    let bad = souverain(&["scan", estate, "--fail-on", "severe"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("expected low, medium, high or critical"),
+        "{}",
+        stderr(&bad)
+    );
+}

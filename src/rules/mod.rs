@@ -85,6 +85,17 @@ pub fn find(key: &str) -> Option<&'static Rule> {
         .find(|r| r.meta.id.eq_ignore_ascii_case(key) || r.meta.name == key)
 }
 
+/// The id of a rule named by id or name, or an error listing the rules.
+pub fn id_of(key: &str) -> Result<&'static str, String> {
+    find(key).map(|r| r.meta.id).ok_or_else(|| {
+        let known: Vec<String> = REGISTRY
+            .iter()
+            .map(|r| format!("{} ({})", r.meta.id, r.meta.name))
+            .collect();
+        format!("unknown rule `{key}`; the rules are {}", known.join(", "))
+    })
+}
+
 impl Rule {
     pub fn run(&self, subject: &Subject, ctx: &Context, out: &mut Vec<Finding>) {
         if !ctx.profile.families.contains(&self.meta.category) {
