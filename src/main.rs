@@ -26,6 +26,11 @@ enum Command {
     /// Exit status: 0 no failing finding, 1 failing findings, 2 usage error or
     /// an input that could not be evaluated (the others are still reported).
     Scan(ScanArgs),
+    /// Record the failing findings of a scan (`baseline create`, same
+    /// arguments as scan), so that `scan --baseline FILE` fails only on new
+    /// ones.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
     /// Show the documentation of a rule, by id (SOV101) or name.
     Explain { rule: String },
     /// List the rules.
@@ -57,6 +62,13 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum BaselineCommand {
+    /// Scan as `scan` does and write the failing findings to `--output`
+    /// (default .souverain-baseline.json).
+    Create(ScanArgs),
+}
+
 #[derive(clap::Args)]
 struct ScanArgs {
     /// Files or directories to scan; `-` reads standard input.
@@ -68,9 +80,15 @@ struct ScanArgs {
     /// others go to `--output` or standard output, in the order given.
     #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = parse_format)]
     formats: Vec<(OutputFormat, Option<PathBuf>)>,
-    /// Where the formats without their own file go, instead of standard output.
+    /// Where the formats without their own file go, instead of standard
+    /// output (for `baseline create`: the baseline file, by default
+    /// .souverain-baseline.json).
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Findings recorded in this baseline (`souverain baseline create`) are
+    /// reported as accepted and do not fail: only new ones do.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// Run only these rules (ids or names, comma-separated or repeated).
     #[arg(long, value_name = "RULE", value_delimiter = ',')]
     select: Vec<String>,
@@ -365,6 +383,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Baseline(BaselineCommand::Create(args)) => create_baseline(args),
         #[cfg(feature = "webhook")]
         Command::Serve(args) => serve(*args),
         Command::Explain { rule } => {
@@ -432,6 +451,78 @@ fn run(cli: Cli) -> Result<u8> {
 }
 
 fn scan(args: ScanArgs) -> Result<u8> {
+    let (mut report, skipped) = collect(&args)?;
+    if let Some(path) = &args.baseline {
+        use souverain::report::baseline::Baseline;
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the baseline {name}"))?;
+        let baseline = Baseline::parse(&text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        let fixed = baseline.apply(&mut report, &name);
+        if !fixed.is_empty() {
+            eprintln!(
+                "souverain: {} finding(s) of the baseline {name} are gone (fixed or moved to another input); `souverain baseline create` records the current ones",
+                fixed.len()
+            );
+        }
+    }
+    let formats = if args.formats.is_empty() {
+        vec![(OutputFormat::Text, None)]
+    } else {
+        args.formats.clone()
+    };
+    let mut main_output = String::new();
+    for (format, file) in &formats {
+        let rendered = format.render(&report);
+        match file {
+            Some(file) => std::fs::write(file, rendered)
+                .with_context(|| format!("cannot write {}", file.display()))?,
+            None => main_output.push_str(&rendered),
+        }
+    }
+    match &args.output {
+        Some(file) => std::fs::write(file, main_output)
+            .with_context(|| format!("cannot write {}", file.display()))?,
+        None => print(&main_output),
+    }
+    if skipped > 0 && formats.iter().any(|(f, _)| *f == OutputFormat::Text) {
+        eprintln!(
+            "souverain: skipped {skipped} file(s) in directories that are neither Terraform nor Kubernetes inputs"
+        );
+    }
+    Ok(report.exit_code())
+}
+
+/// `baseline create`: the failing findings of a scan, written to `--output`.
+fn create_baseline(args: ScanArgs) -> Result<u8> {
+    if !args.formats.is_empty() || args.baseline.is_some() {
+        anyhow::bail!(
+            "baseline create writes a baseline file: --format and --baseline do not apply"
+        );
+    }
+    let (report, _) = collect(&args)?;
+    if report.summary().errors > 0 {
+        print(&souverain::report::text::render(&report));
+        anyhow::bail!("some inputs could not be read: no baseline written");
+    }
+    let baseline = souverain::report::baseline::Baseline::of(&report);
+    let path = args
+        .output
+        .unwrap_or_else(|| PathBuf::from(".souverain-baseline.json"));
+    std::fs::write(&path, baseline.render())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!(
+        "souverain: {} finding(s) recorded in {}; `souverain scan --baseline {}` now fails only on new ones",
+        baseline.findings.len(),
+        path.display(),
+        path.display()
+    );
+    Ok(0)
+}
+
+/// Scans every path of the command line: the report, and how many files of
+/// walked directories were skipped as foreign.
+fn collect(args: &ScanArgs) -> Result<(Report, usize)> {
     let mut policy = Policy::embedded().map_err(report_policy_error)?;
     for path in &args.policies {
         let name = path.display().to_string();
@@ -519,31 +610,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         profile: engine.profile_name().to_string(),
         files,
     };
-    let formats = if args.formats.is_empty() {
-        vec![(OutputFormat::Text, None)]
-    } else {
-        args.formats
-    };
-    let mut main_output = String::new();
-    for (format, file) in &formats {
-        let rendered = format.render(&report);
-        match file {
-            Some(file) => std::fs::write(file, rendered)
-                .with_context(|| format!("cannot write {}", file.display()))?,
-            None => main_output.push_str(&rendered),
-        }
-    }
-    match &args.output {
-        Some(file) => std::fs::write(file, main_output)
-            .with_context(|| format!("cannot write {}", file.display()))?,
-        None => print(&main_output),
-    }
-    if skipped > 0 && formats.iter().any(|(f, _)| *f == OutputFormat::Text) {
-        eprintln!(
-            "souverain: skipped {skipped} file(s) in directories that are neither Terraform nor Kubernetes inputs"
-        );
-    }
-    Ok(report.exit_code())
+    Ok((report, skipped))
 }
 
 /// Today's date (UTC) for waiver expiry; `SOUVERAIN_TODAY=YYYY-MM-DD`

@@ -320,3 +320,90 @@ fn select_ignore_and_fail_on_decide_what_runs_and_what_fails() {
         stderr(&bad)
     );
 }
+
+#[test]
+fn a_baseline_accepts_what_was_there_and_fails_on_what_is_new() {
+    let dir = tempdir();
+    let plan = dir.join("plan.json");
+    let baseline = dir.join("baseline.json");
+    let original =
+        std::fs::read_to_string(common::root().join("testdata/examples/estate.json")).unwrap();
+    std::fs::write(&plan, &original).unwrap();
+    let plan_arg = plan.to_str().unwrap();
+    let baseline_arg = baseline.to_str().unwrap();
+
+    let created = souverain(&["baseline", "create", plan_arg, "--output", baseline_arg]);
+    assert_eq!(created.status.code(), Some(0), "{}", stderr(&created));
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    let entries = recorded["findings"].as_array().unwrap().len();
+    assert!(entries >= 5, "{recorded}");
+    assert!(stderr(&created).contains(&format!("{entries} finding(s) recorded")));
+
+    // Lines moved: the same findings, accepted.
+    std::fs::write(&plan, format!("\n\n\n\n{original}")).unwrap();
+    let scan = |args: &[&str]| {
+        let mut all = vec!["scan", plan_arg, "--baseline", baseline_arg];
+        all.extend_from_slice(args);
+        souverain(&all)
+    };
+    let moved = scan(&["--format", "json"]);
+    assert_eq!(moved.status.code(), Some(0), "{}", stdout(&moved));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&moved)).unwrap();
+    assert_eq!(
+        report["summary"]["waived"], entries,
+        "{}",
+        report["summary"]
+    );
+    assert!(
+        report["findings"][0]["waiver"]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("in the baseline "),
+        "{}",
+        report["findings"][0]
+    );
+
+    // A French bucket moved to Oregon: only that is new, and fails.
+    let changed = original.replacen("\"region\": \"eu-west-3\"", "\"region\": \"us-west-2\"", 1);
+    assert_ne!(changed, original);
+    std::fs::write(&plan, changed).unwrap();
+    let new = scan(&["--format", "json"]);
+    assert_eq!(new.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&new)).unwrap();
+    let failing: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["failing"] == true)
+        .collect();
+    assert_eq!(failing.len(), 1, "{failing:#?}");
+    assert_eq!(failing[0]["rule"], "SOV101");
+    assert_eq!(
+        failing[0]["resource"],
+        "module.documents.aws_s3_bucket.this"
+    );
+
+    // Fixed findings are said, so that the baseline is recreated.
+    std::fs::write(
+        &plan,
+        r#"{"format_version": "1.2", "resource_changes": []}"#,
+    )
+    .unwrap();
+    let fixed = scan(&[]);
+    assert_eq!(fixed.status.code(), Some(0));
+    assert!(
+        stderr(&fixed).contains(&format!("{entries} finding(s) of the baseline")),
+        "{}",
+        stderr(&fixed)
+    );
+
+    std::fs::write(&baseline, "{\"version\": 7}").unwrap();
+    let bad = scan(&[]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("not a souverain baseline"),
+        "{}",
+        stderr(&bad)
+    );
+}

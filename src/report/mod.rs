@@ -1,6 +1,7 @@
 //! Reports and their renderers. Renderers write to a `String`; they never
 //! evaluate anything.
 
+pub mod baseline;
 pub mod github;
 pub mod json;
 pub mod junit;
@@ -10,6 +11,19 @@ pub mod text;
 
 use crate::input::{InputError, Note};
 use crate::model::{Finding, LineIndex, Span, Verdict};
+
+/// FNV-1a of the parts: stable across runs, versions and platforms, so that
+/// code scanning and baselines recognise a finding as the same one.
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
 
 /// The published documentation of a rule (docs/rules.md, one heading per
 /// rule id).

@@ -62,7 +62,7 @@ pub fn render(report: &Report) -> String {
                     "logicalLocations": [{"fullyQualifiedName": finding.resource, "kind": "resource"}]
                 }],
                 "partialFingerprints": {
-                    "souverain/v1": fingerprint(&[finding.rule, &finding.resource, attribute])
+                    "souverain/v1": super::fingerprint(&[finding.rule, &finding.resource, attribute])
                 },
                 "properties": {"verdict": finding.verdict.as_str(), "category": finding.category.as_str()}
             }));
@@ -94,17 +94,4 @@ pub fn render(report: &Report) -> String {
     let mut out = serde_json::to_string_pretty(&sarif).unwrap_or_default();
     out.push('\n');
     out
-}
-
-/// FNV-1a of the parts: stable across runs and line moves, so code scanning
-/// tracks a finding on a resource as the same finding.
-fn fingerprint(parts: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for byte in part.bytes().chain(std::iter::once(0)) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
 }
