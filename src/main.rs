@@ -85,6 +85,11 @@ struct ScanArgs {
     /// .souverain-baseline.json).
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Skip named files that are neither Terraform nor Kubernetes inputs (a
+    /// CI workflow, a compose file), as directory walks do, instead of
+    /// reporting them as errors: for hooks that pass every changed YAML file.
+    #[arg(long)]
+    skip_foreign: bool,
     /// Findings recorded in this baseline (`souverain baseline create`) are
     /// reported as accepted and do not fail: only new ones do.
     #[arg(long, value_name = "FILE")]
@@ -487,7 +492,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
     }
     if skipped > 0 && formats.iter().any(|(f, _)| *f == OutputFormat::Text) {
         eprintln!(
-            "souverain: skipped {skipped} file(s) in directories that are neither Terraform nor Kubernetes inputs"
+            "souverain: skipped {skipped} file(s) that are neither Terraform nor Kubernetes inputs"
         );
     }
     Ok(report.exit_code())
@@ -585,10 +590,7 @@ fn collect(args: &ScanArgs) -> Result<(Report, usize)> {
                 // In a directory, JSON that is not a plan (package.json...)
                 // and YAML that is not a manifest are someone else's files;
                 // a file that cannot be read is still an error.
-                if matches!(
-                    report.error,
-                    Some(InputError::NotAPlan(_) | InputError::Unsupported(_))
-                ) {
+                if is_foreign(&report) {
                     skipped += 1;
                 } else {
                     files.push(report);
@@ -603,7 +605,12 @@ fn collect(args: &ScanArgs) -> Result<(Report, usize)> {
             let dir = dir.unwrap_or_else(|| ".".into());
             files.push(engine.scan_module(&name, &dir, Some(&name), &FsTree, &options));
         } else {
-            files.push(scan_file(&engine, path));
+            let report = scan_file(&engine, path);
+            if args.skip_foreign && is_foreign(&report) {
+                skipped += 1;
+            } else {
+                files.push(report);
+            }
         }
     }
     let report = Report {
@@ -632,6 +639,16 @@ fn report_policy_error(error: souverain::PolicyError) -> anyhow::Error {
         eprintln!("error: {issue}");
     }
     anyhow::anyhow!("{error}")
+}
+
+/// JSON that is not a plan (package.json...) or YAML that is not a
+/// manifest (a CI workflow): someone else's file. A file that cannot be
+/// read or parsed is not foreign: it is an error.
+fn is_foreign(report: &FileReport) -> bool {
+    matches!(
+        report.error,
+        Some(InputError::NotAPlan(_) | InputError::Unsupported(_))
+    )
 }
 
 fn scan_file(engine: &Engine, path: &Path) -> FileReport {
