@@ -85,6 +85,10 @@ struct ScanArgs {
     /// .souverain-baseline.json).
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// The waivers file; by default the first `.souverain.yaml` from the
+    /// first path scanned up to the repository's root (docs/ci.md).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Skip named files that are neither Terraform nor Kubernetes inputs (a
     /// CI workflow, a compose file), as directory walks do, instead of
     /// reporting them as errors: for hooks that pass every changed YAML file.
@@ -613,11 +617,83 @@ fn collect(args: &ScanArgs) -> Result<(Report, usize)> {
             }
         }
     }
-    let report = Report {
+    let mut report = Report {
         profile: engine.profile_name().to_string(),
         files,
     };
+    apply_waivers_file(args, &mut report)?;
     Ok((report, skipped))
+}
+
+/// Applies the waivers file (`--config`, or the `.souverain.yaml` found
+/// from the first scanned path up), saying on standard error which waivers
+/// expired and which matched nothing.
+fn apply_waivers_file(args: &ScanArgs, report: &mut Report) -> Result<()> {
+    use souverain::report::waivers::WaiversFile;
+    let path = match &args.config {
+        Some(path) => Some(path.clone()),
+        None => args
+            .paths
+            .first()
+            .filter(|p| p.as_os_str() != "-")
+            .and_then(|p| find_waivers_file(p)),
+    };
+    let Some(path) = path else {
+        return Ok(());
+    };
+    // Named as the user would: relative to the current directory when under it.
+    let name = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.clone())
+        .display()
+        .to_string();
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {name}"))?;
+    let file = WaiversFile::parse(&name, &text).map_err(|problems| {
+        for problem in &problems {
+            eprintln!("error: {problem}");
+        }
+        anyhow::anyhow!("{name}: {} problem(s) in the waivers file", problems.len())
+    })?;
+    let base = std::path::absolute(&path)?
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let relative = |file: &str| -> String {
+        std::path::absolute(file)
+            .ok()
+            .and_then(|p| p.strip_prefix(&base).ok().map(Path::to_path_buf))
+            .map_or_else(
+                || file.to_string(),
+                |p| p.to_string_lossy().replace('\\', "/"),
+            )
+    };
+    let notes = file.apply(report, Some(&today()?), &relative);
+    for message in notes.messages {
+        eprintln!("warning: {message}");
+    }
+    Ok(())
+}
+
+/// `.souverain.yaml` in `start` (or its directory) or a parent, up to the
+/// directory that holds `.git`.
+fn find_waivers_file(start: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(start).ok()?;
+    let mut dir = if start.is_dir() {
+        start.as_path()
+    } else {
+        start.parent()?
+    };
+    loop {
+        let candidate = dir.join(".souverain.yaml");
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if dir.join(".git").exists() {
+            return None;
+        }
+        dir = dir.parent()?;
+    }
 }
 
 /// Today's date (UTC) for waiver expiry; `SOUVERAIN_TODAY=YYYY-MM-DD`

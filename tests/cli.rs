@@ -407,3 +407,89 @@ fn a_baseline_accepts_what_was_there_and_fails_on_what_is_new() {
         stderr(&bad)
     );
 }
+
+#[test]
+fn a_waivers_file_is_found_applied_and_reports_expired_and_unused_waivers() {
+    let dir = tempdir();
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join("infra")).unwrap();
+    std::fs::copy(
+        common::root().join("testdata/examples/estate.json"),
+        dir.join("infra/plan.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(".souverain.yaml"),
+        "waivers:\n\
+         \x20 - rule: provider-not-qualified\n\
+         \x20   resource: module.documents.*\n\
+         \x20   reason: documents migrate to Outscale in Q1\n\
+         \x20   expires: 2099-01-01\n\
+         \x20 - rule: SOV101\n\
+         \x20   path: infra/*.json\n\
+         \x20   resource: google_storage_bucket.archive\n\
+         \x20   reason: archive moved in 2019\n\
+         \x20   expires: 2020-01-01\n\
+         \x20 - rule: SOV201\n\
+         \x20   resource: nothing.matches\n\
+         \x20   reason: left over\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_souverain"))
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    let output = run(&["scan", "infra/plan.json", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let finding = |rule: &str, resource: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule && f["resource"] == resource)
+            .unwrap_or_else(|| panic!("{rule} on {resource}"))
+            .clone()
+    };
+    let waived = finding("SOV301", "module.documents.aws_s3_bucket.this");
+    assert_eq!(waived["failing"], false);
+    assert_eq!(
+        waived["waiver"]["reason"],
+        "documents migrate to Outscale in Q1"
+    );
+    assert_eq!(
+        finding("SOV301", "aws_db_instance.crm")["failing"],
+        true,
+        "another resource"
+    );
+    assert_eq!(
+        finding("SOV101", "google_storage_bucket.archive")["failing"],
+        true,
+        "expired"
+    );
+    let warnings = stderr(&output);
+    assert!(
+        warnings.contains("warning: .souverain.yaml:6: waiver of SOV101 for google_storage_bucket.archive expired on 2020-01-01: its findings fail again"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("warning: .souverain.yaml:11: waiver of SOV201 for nothing.matches matched no finding: remove it"),
+        "{warnings}"
+    );
+
+    std::fs::write(
+        dir.join("broken.yaml"),
+        "waivers:\n  - rule: SOV101\n    resource: x\n",
+    )
+    .unwrap();
+    let broken = run(&["scan", "infra/plan.json", "--config", "broken.yaml"]);
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(
+        stderr(&broken).contains("error: broken.yaml:2: a waiver says why"),
+        "{}",
+        stderr(&broken)
+    );
+}

@@ -8,6 +8,7 @@ pub mod junit;
 pub mod markdown;
 pub mod sarif;
 pub mod text;
+pub mod waivers;
 
 use crate::input::{InputError, Note};
 use crate::model::{Finding, LineIndex, Span, Verdict};
