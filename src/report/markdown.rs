@@ -2,7 +2,8 @@
 //! the outcome in the heading, the counts, then one table row per finding
 //! with where it is and how to fix it.
 
-use super::Report;
+use super::{FileReport, Report};
+use crate::model::Finding;
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
@@ -42,16 +43,11 @@ pub fn render(report: &Report) -> String {
         let mut ordered = active.clone();
         ordered.sort_by_key(|(_, f)| !f.failing);
         for (file, finding) in ordered {
-            let at = file.position(finding.span);
             let _ = writeln!(
                 out,
-                "| {} | {} {} | `{}` | `{}:{}` | {} | {} |",
+                "| {} | {} | {} | {} |",
                 if finding.failing { "❌" } else { "⚠️" },
-                finding.rule,
-                finding.name,
-                cell(&finding.resource),
-                cell(at.file),
-                at.line,
+                what_and_where(file, finding),
                 cell(&finding.message),
                 cell(&finding.help)
             );
@@ -71,15 +67,10 @@ pub fn render(report: &Report) -> String {
             waived.len()
         );
         for (file, finding, waiver) in waived {
-            let at = file.position(finding.span);
             let _ = writeln!(
                 out,
-                "| {} {} | `{}` | `{}:{}` | {} | {} |",
-                finding.rule,
-                finding.name,
-                cell(&finding.resource),
-                cell(at.file),
-                at.line,
+                "| {} | {} | {} |",
+                what_and_where(file, finding),
                 cell(&waiver.reason),
                 waiver.expires.as_deref().unwrap_or("never")
             );
@@ -104,6 +95,19 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The rule, resource and position cells of a finding's row.
+fn what_and_where(file: &FileReport, finding: &Finding) -> String {
+    let at = file.position(finding.span);
+    format!(
+        "{} {} | `{}` | `{}:{}`",
+        finding.rule,
+        finding.name,
+        cell(&finding.resource),
+        cell(at.file),
+        at.line
+    )
 }
 
 fn plural(count: usize) -> &'static str {
