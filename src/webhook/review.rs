@@ -105,35 +105,20 @@ pub fn review(
     let request: AdmissionRequest<DynamicObject> = review
         .try_into()
         .map_err(|_| Malformed("the AdmissionReview has no `request`".into()))?;
-    let mut reviewed = Reviewed {
-        response: AdmissionReview {
-            types: Default::default(),
-            request: None,
-            response: None,
-        },
-        uid: request.uid.clone(),
-        operation: operation_name(&request.operation),
-        object: object_name(&request),
-        dry_run: request.dry_run,
-        verdict: Verdict::NotApplicable,
-        outcomes: Vec::new(),
-        said: Vec::new(),
-    };
-    let mut response = AdmissionResponse::from(&request);
+    let object = object_name(&request);
     let excluded = request
         .namespace
         .as_ref()
         .is_some_and(|ns| rules.excluded_namespaces.contains(ns));
-    match (&request.operation, &request.object) {
-        (Operation::Delete | Operation::Connect, _) | (_, None) => {}
-        _ if excluded => reviewed.verdict = Verdict::Excluded,
-        (_, Some(object)) => {
+    let (verdict, decision) = match (&request.operation, &request.object) {
+        (Operation::Delete | Operation::Connect, _) | (_, None) => (Verdict::NotApplicable, None),
+        _ if excluded => (Verdict::Excluded, None),
+        (_, Some(new)) => {
             let engine = judge.engine(today);
-            let scan = |object: &DynamicObject| {
-                let value = serde_json::to_value(object).unwrap_or_default();
-                engine.scan_object(&reviewed.object, value)
+            let scan = |o: &DynamicObject| {
+                engine.scan_object(&object, serde_json::to_value(o).unwrap_or_default())
             };
-            let report = scan(object);
+            let report = scan(new);
             let old = match (&request.operation, &request.old_object) {
                 (Operation::Update, Some(old)) if !rules.deny_existing_violations => {
                     Some(scan(old))
@@ -141,22 +126,37 @@ pub fn review(
                 _ => None,
             };
             let decision = admission::decide_update(&report, old.as_ref(), &rules.modes);
-            response = respond(response, &decision);
-            reviewed.verdict = if decision.allowed {
+            let verdict = if decision.allowed {
                 Verdict::Allowed
             } else {
                 Verdict::Denied
             };
-            reviewed.said = decision
+            (verdict, Some(decision))
+        }
+    };
+    let mut response = AdmissionResponse::from(&request);
+    let (outcomes, said) = match decision {
+        Some(decision) => {
+            response = respond(response, &decision);
+            let said = decision
                 .message
                 .into_iter()
                 .chain(decision.warnings)
                 .collect();
-            reviewed.outcomes = decision.outcomes;
+            (decision.outcomes, said)
         }
-    }
-    reviewed.response = response.into_review();
-    Ok(reviewed)
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(Reviewed {
+        response: response.into_review(),
+        operation: operation_name(&request.operation),
+        dry_run: request.dry_run,
+        uid: request.uid,
+        object,
+        verdict,
+        outcomes,
+        said,
+    })
 }
 
 fn is_review(types: &TypeMeta) -> bool {
