@@ -10,6 +10,7 @@
 use super::{FileReport, Report};
 use crate::model::{Finding, Waived};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 pub const VERSION: u32 = 1;
 
@@ -49,8 +50,16 @@ impl Baseline {
                 message: finding.message.clone(),
             })
             .collect();
-        findings
-            .sort_by(|a, b| (&a.file, &a.resource, &a.rule).cmp(&(&b.file, &b.resource, &b.rule)));
+        // Sorted for reviewers; the fingerprint last, so that duplicates
+        // are adjacent for dedup.
+        findings.sort_by(|a, b| {
+            (&a.file, &a.resource, &a.rule, &a.fingerprint).cmp(&(
+                &b.file,
+                &b.resource,
+                &b.rule,
+                &b.fingerprint,
+            ))
+        });
         findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
         Self {
             version: VERSION,
@@ -82,6 +91,12 @@ impl Baseline {
     /// (they stay in the report, no longer failing, like waived ones), and
     /// returns the entries that matched nothing: findings fixed since.
     pub fn apply<'b>(&'b self, report: &mut Report, name: &str) -> Vec<&'b Entry> {
+        let index: HashMap<&str, usize> = self
+            .findings
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.fingerprint.as_str(), i))
+            .collect();
         let mut used = vec![false; self.findings.len()];
         for file in &mut report.files {
             let prints: Vec<String> = file
@@ -93,8 +108,8 @@ impl Baseline {
                 if finding.waiver.is_some() {
                     continue;
                 }
-                if let Some(index) = self.findings.iter().position(|e| e.fingerprint == print) {
-                    used[index] = true;
+                if let Some(&entry) = index.get(print.as_str()) {
+                    used[entry] = true;
                     finding.failing = false;
                     finding.waiver = Some(Waived {
                         reason: format!("in the baseline {name}"),
