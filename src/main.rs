@@ -551,8 +551,10 @@ fn collect(args: &ScanArgs) -> Result<(Report, usize)> {
             .ignore(rule)
             .map_err(|e| anyhow::anyhow!("--ignore: {e}"))?;
     }
+    let waivers = load_waivers_file(args)?;
+    let today = today()?;
     let engine = Engine::new(&policy, args.profile.as_deref())?
-        .with_today(&today()?)
+        .with_today(&today)
         .with_selection(selection);
     let options = HclOptions {
         var_files: args.var_files.clone(),
@@ -621,14 +623,18 @@ fn collect(args: &ScanArgs) -> Result<(Report, usize)> {
         profile: engine.profile_name().to_string(),
         files,
     };
-    apply_waivers_file(args, &mut report)?;
+    if let Some((file, base)) = &waivers {
+        apply_waivers_file(file, base, &mut report, &today);
+    }
     Ok((report, skipped))
 }
 
-/// Applies the waivers file (`--config`, or the `.souverain.yaml` found
-/// from the first scanned path up), saying on standard error which waivers
-/// expired and which matched nothing.
-fn apply_waivers_file(args: &ScanArgs, report: &mut Report) -> Result<()> {
+/// The waivers file (`--config`, or the `.souverain.yaml` found from the
+/// first scanned path up), read and checked before anything is scanned,
+/// with the directory its paths are relative to.
+fn load_waivers_file(
+    args: &ScanArgs,
+) -> Result<Option<(souverain::report::waivers::WaiversFile, PathBuf)>> {
     use souverain::report::waivers::WaiversFile;
     let path = match &args.config {
         Some(path) => Some(path.clone()),
@@ -639,7 +645,7 @@ fn apply_waivers_file(args: &ScanArgs, report: &mut Report) -> Result<()> {
             .and_then(|p| find_waivers_file(p)),
     };
     let Some(path) = path else {
-        return Ok(());
+        return Ok(None);
     };
     // Named as the user would: relative to the current directory when under it.
     let name = std::env::current_dir()
@@ -659,20 +665,29 @@ fn apply_waivers_file(args: &ScanArgs, report: &mut Report) -> Result<()> {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let relative = |file: &str| -> String {
-        std::path::absolute(file)
+    Ok(Some((file, base)))
+}
+
+/// Applies the waivers file, saying on standard error which waivers
+/// expired and which matched nothing.
+fn apply_waivers_file(
+    file: &souverain::report::waivers::WaiversFile,
+    base: &Path,
+    report: &mut Report,
+    today: &str,
+) {
+    let relative = |name: &str| -> String {
+        std::path::absolute(name)
             .ok()
-            .and_then(|p| p.strip_prefix(&base).ok().map(Path::to_path_buf))
+            .and_then(|p| p.strip_prefix(base).ok().map(Path::to_path_buf))
             .map_or_else(
-                || file.to_string(),
+                || name.to_string(),
                 |p| p.to_string_lossy().replace('\\', "/"),
             )
     };
-    let notes = file.apply(report, Some(&today()?), &relative);
-    for message in notes.messages {
+    for message in file.apply(report, Some(today), &relative).messages {
         eprintln!("warning: {message}");
     }
-    Ok(())
 }
 
 /// `.souverain.yaml` in `start` (or its directory) or a parent, up to the
