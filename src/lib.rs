@@ -21,6 +21,7 @@
 
 pub mod admission;
 pub mod input;
+pub mod inventory;
 pub mod locate;
 pub mod model;
 pub mod path;
@@ -127,6 +128,8 @@ pub struct Engine<'p> {
     /// `YYYY-MM-DD`, for waiver expiry; the library has no clock of its own.
     today: Option<String>,
     selection: Selection,
+    /// Whether reports carry the inventory of their resources.
+    inventory: bool,
 }
 
 /// Which rules run, and which of their findings fail the run (`--select`,
@@ -176,6 +179,9 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     /// About waivers: invalid, expired.
     pub notes: Vec<input::Note>,
+    /// One entry per resource, in input order, when the engine keeps an
+    /// inventory ([`Engine::with_inventory`]); else empty.
+    pub inventory: Vec<inventory::Entry>,
 }
 
 impl<'p> Engine<'p> {
@@ -191,6 +197,7 @@ impl<'p> Engine<'p> {
             profile,
             today: None,
             selection: Selection::default(),
+            inventory: false,
         })
     }
 
@@ -204,6 +211,13 @@ impl<'p> Engine<'p> {
     /// applying. Without it, expiry dates are not checked.
     pub fn with_today(mut self, today: &str) -> Self {
         self.today = Some(today.to_string());
+        self
+    }
+
+    /// Keeps, in each report, the inventory of the resources scanned
+    /// (`souverain report`); scans only for findings skip that work.
+    pub fn with_inventory(mut self) -> Self {
+        self.inventory = true;
         self
     }
 
@@ -263,6 +277,7 @@ impl<'p> Engine<'p> {
                 );
                 report.notes = parsed.notes;
                 report.notes.extend(evaluation.notes);
+                report.inventory = evaluation.inventory;
                 report.modules = parsed.modules;
                 report
             }
@@ -282,6 +297,7 @@ impl<'p> Engine<'p> {
         let mut evaluation = Evaluation {
             findings: Vec::new(),
             notes: Vec::new(),
+            inventory: Vec::new(),
         };
         for subject in &subjects {
             let first = evaluation.findings.len();
@@ -296,6 +312,12 @@ impl<'p> Engine<'p> {
                 &mut evaluation.findings[first..],
                 &mut evaluation.notes,
             );
+            if self.inventory {
+                let findings = first..evaluation.findings.len();
+                evaluation
+                    .inventory
+                    .push(inventory::entry(subject, &ctx, findings));
+            }
         }
         evaluation
     }

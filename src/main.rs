@@ -31,6 +31,14 @@ enum Command {
     /// ones.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Write the sovereignty inventory of every resource scanned: provider
+    /// and qualified offer, locations and where they were stated,
+    /// encryption at rest, findings, and the sources relied on. For a data
+    /// protection officer or an audit (docs/report.md).
+    ///
+    /// Exit status: 0 when every input was read, 2 otherwise (the inventory
+    /// is still written, with what could not be read).
+    Report(ReportArgs),
     /// Show the documentation of a rule, by id (SOV101) or name.
     Explain { rule: String },
     /// List the rules.
@@ -64,16 +72,20 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BaselineCommand {
-    /// Scan as `scan` does and write the failing findings to `--output`
-    /// (default .souverain-baseline.json).
-    Create(ScanArgs),
+    /// Scan as `scan` does and write the failing findings to `--output`.
+    Create {
+        #[command(flatten)]
+        input: InputArgs,
+        /// The baseline file to write.
+        #[arg(long, value_name = "FILE", default_value = ".souverain-baseline.json")]
+        output: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
 struct ScanArgs {
-    /// Files or directories to scan; `-` reads standard input.
-    #[arg(default_value = ".")]
-    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    input: InputArgs,
     /// Output format, repeatable: text (default), json, sarif, junit,
     /// github (workflow annotations) or markdown (step summary). `FORMAT=FILE`
     /// writes that format to FILE (`--format sarif=results.sarif`); the
@@ -81,10 +93,35 @@ struct ScanArgs {
     #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = parse_format)]
     formats: Vec<(OutputFormat, Option<PathBuf>)>,
     /// Where the formats without their own file go, instead of standard
-    /// output (for `baseline create`: the baseline file, by default
-    /// .souverain-baseline.json).
+    /// output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// markdown, or html (one self-contained page).
+    #[arg(long, value_enum, default_value_t = InventoryFormat::Markdown)]
+    format: InventoryFormat,
+    /// Where to write the inventory, instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum InventoryFormat {
+    Markdown,
+    Html,
+}
+
+/// What to scan and how: shared by `scan`, `baseline create` and `report`.
+#[derive(clap::Args)]
+struct InputArgs {
+    /// Files or directories to scan; `-` reads standard input.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
     /// The waivers file; by default the first `.souverain.yaml` from the
     /// first path scanned up to the repository's root (docs/ci.md).
     #[arg(long, value_name = "FILE")]
@@ -392,7 +429,10 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(args),
-        Command::Baseline(BaselineCommand::Create(args)) => create_baseline(args),
+        Command::Baseline(BaselineCommand::Create { input, output }) => {
+            create_baseline(&input, &output)
+        }
+        Command::Report(args) => report(&args),
         #[cfg(feature = "webhook")]
         Command::Serve(args) => serve(*args),
         Command::Explain { rule } => {
@@ -460,21 +500,7 @@ fn run(cli: Cli) -> Result<u8> {
 }
 
 fn scan(args: ScanArgs) -> Result<u8> {
-    let (mut report, skipped) = collect(&args)?;
-    if let Some(path) = &args.baseline {
-        use souverain::report::baseline::Baseline;
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the baseline {name}"))?;
-        let baseline = Baseline::parse(&text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-        let fixed = baseline.apply(&mut report, &name);
-        if !fixed.is_empty() {
-            eprintln!(
-                "souverain: {} finding(s) of the baseline {name} are gone (fixed or moved to another input); `souverain baseline create` records the current ones",
-                fixed.len()
-            );
-        }
-    }
+    let (report, skipped) = collect(&args.input, false)?;
     let formats = if args.formats.is_empty() {
         vec![(OutputFormat::Text, None)]
     } else {
@@ -502,23 +528,18 @@ fn scan(args: ScanArgs) -> Result<u8> {
     Ok(report.exit_code())
 }
 
-/// `baseline create`: the failing findings of a scan, written to `--output`.
-fn create_baseline(args: ScanArgs) -> Result<u8> {
-    if !args.formats.is_empty() || args.baseline.is_some() {
-        anyhow::bail!(
-            "baseline create writes a baseline file: --format and --baseline do not apply"
-        );
+/// `baseline create`: the failing findings of a scan, written to `path`.
+fn create_baseline(args: &InputArgs, path: &Path) -> Result<u8> {
+    if args.baseline.is_some() {
+        anyhow::bail!("baseline create writes a baseline: --baseline does not apply");
     }
-    let (report, _) = collect(&args)?;
+    let (report, _) = collect(args, false)?;
     if report.summary().errors > 0 {
         print(&souverain::report::text::render(&report));
         anyhow::bail!("some inputs could not be read: no baseline written");
     }
     let baseline = souverain::report::baseline::Baseline::of(&report);
-    let path = args
-        .output
-        .unwrap_or_else(|| PathBuf::from(".souverain-baseline.json"));
-    std::fs::write(&path, baseline.render())
+    std::fs::write(path, baseline.render())
         .with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!(
         "souverain: {} finding(s) recorded in {}; `souverain scan --baseline {}` now fails only on new ones",
@@ -529,9 +550,32 @@ fn create_baseline(args: ScanArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// Scans every path of the command line: the report, and how many files of
-/// walked directories were skipped as foreign.
-fn collect(args: &ScanArgs) -> Result<(Report, usize)> {
+/// `report`: the inventory of the resources scanned.
+fn report(args: &ReportArgs) -> Result<u8> {
+    use souverain::report::inventory;
+    let (report, _) = collect(&args.input, true)?;
+    let today = today()?;
+    let rendered = match args.format {
+        InventoryFormat::Markdown => inventory::markdown(&report, &today),
+        InventoryFormat::Html => inventory::html(&report, &today),
+    };
+    match &args.output {
+        Some(file) => std::fs::write(file, rendered)
+            .with_context(|| format!("cannot write {}", file.display()))?,
+        None => print(&rendered),
+    }
+    let errors = report.summary().errors;
+    if errors > 0 {
+        eprintln!("souverain: {errors} input(s) could not be read; the inventory says which");
+        return Ok(2);
+    }
+    Ok(0)
+}
+
+/// Scans every path of the command line, with the inventory of their
+/// resources if asked, and applies the waivers file and the baseline: the
+/// report, and how many files of walked directories were skipped as foreign.
+fn collect(args: &InputArgs, inventory: bool) -> Result<(Report, usize)> {
     let mut policy = Policy::embedded().map_err(report_policy_error)?;
     for path in &args.policies {
         let name = path.display().to_string();
@@ -553,9 +597,13 @@ fn collect(args: &ScanArgs) -> Result<(Report, usize)> {
     }
     let waivers = load_waivers_file(args)?;
     let today = today()?;
-    let engine = Engine::new(&policy, args.profile.as_deref())?
+    let baseline = args.baseline.as_deref().map(load_baseline).transpose()?;
+    let mut engine = Engine::new(&policy, args.profile.as_deref())?
         .with_today(&today)
         .with_selection(selection);
+    if inventory {
+        engine = engine.with_inventory();
+    }
     let options = HclOptions {
         var_files: args.var_files.clone(),
         vars: args.vars.clone(),
@@ -626,14 +674,34 @@ fn collect(args: &ScanArgs) -> Result<(Report, usize)> {
     if let Some((file, base)) = &waivers {
         apply_waivers_file(file, base, &mut report, &today);
     }
+    if let Some((baseline, name)) = &baseline {
+        let fixed = baseline.apply(&mut report, name);
+        if !fixed.is_empty() {
+            eprintln!(
+                "souverain: {} finding(s) of the baseline {name} are gone (fixed or moved to another input); `souverain baseline create` records the current ones",
+                fixed.len()
+            );
+        }
+    }
     Ok((report, skipped))
+}
+
+/// The baseline file, read and checked before anything is scanned, with
+/// its name.
+fn load_baseline(path: &Path) -> Result<(souverain::report::baseline::Baseline, String)> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the baseline {name}"))?;
+    let baseline = souverain::report::baseline::Baseline::parse(&text)
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    Ok((baseline, name))
 }
 
 /// The waivers file (`--config`, or the `.souverain.yaml` found from the
 /// first scanned path up), read and checked before anything is scanned,
 /// with the directory its paths are relative to.
 fn load_waivers_file(
-    args: &ScanArgs,
+    args: &InputArgs,
 ) -> Result<Option<(souverain::report::waivers::WaiversFile, PathBuf)>> {
     use souverain::report::waivers::WaiversFile;
     let path = match &args.config {

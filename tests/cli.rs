@@ -493,3 +493,69 @@ fn a_waivers_file_is_found_applied_and_reports_expired_and_unused_waivers() {
         stderr(&broken)
     );
 }
+
+#[test]
+fn report_writes_the_inventory_as_markdown_or_html() {
+    let dir = tempdir();
+    let html = dir.join("inventory.html");
+    let written = souverain(&[
+        "report",
+        "testdata/examples/estate.json",
+        "--format",
+        "html",
+        "--output",
+        html.to_str().unwrap(),
+    ]);
+    // Failing findings do not change the exit status: it is a document.
+    assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
+    assert!(stdout(&written).is_empty());
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("<code>aws_db_instance.crm</code>"), "{page}");
+
+    let markdown = souverain(&["report", "testdata/examples/estate.json"]);
+    assert_eq!(markdown.status.code(), Some(0));
+    let text = stdout(&markdown);
+    assert!(text.starts_with("# Sovereignty inventory\n"), "{text}");
+    assert!(
+        text.contains("| Located in France | 5 | 2 | 0 | 1 |"),
+        "{text}"
+    );
+
+    // An input that cannot be read is in the inventory, and the status says so.
+    let partial = souverain(&["report", "testdata/examples/estate.json", "nope.json"]);
+    assert_eq!(partial.status.code(), Some(2));
+    assert!(
+        stdout(&partial).contains("❌ Not read:"),
+        "{}",
+        stdout(&partial)
+    );
+    assert!(stderr(&partial).contains("1 input(s) could not be read"));
+}
+
+#[test]
+fn report_marks_what_the_waivers_file_accepts() {
+    let dir = tempdir();
+    std::fs::copy(
+        common::root().join("testdata/examples/estate.json"),
+        dir.join("plan.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("waivers.yaml"),
+        "waivers:\n  - rule: SOV301\n    resource: aws_db_instance.crm\n    reason: Legacy CRM, migration planned\n",
+    )
+    .unwrap();
+    let output = souverain(&[
+        "report",
+        dir.join("plan.json").to_str().unwrap(),
+        "--config",
+        dir.join("waivers.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("waived: Legacy CRM, migration planned"),
+        "{}",
+        stdout(&output)
+    );
+}

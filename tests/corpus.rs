@@ -56,7 +56,9 @@ fn every_corpus_file_gives_a_report_or_a_clear_error() {
     let Some(corpus) = common::corpus() else {
         return;
     };
-    let engine = Engine::new(common::policy(), None).expect("default profile");
+    let engine = Engine::new(common::policy(), None)
+        .expect("default profile")
+        .with_inventory();
     let files: Vec<_> = common::files_under(&corpus)
         .into_iter()
         .filter(|p| p.file_name().is_some_and(|n| n != "PROVENANCE.tsv"))
@@ -67,8 +69,10 @@ fn every_corpus_file_gives_a_report_or_a_clear_error() {
         files.len()
     );
     let mut plans = 0;
+    let mut reports = Vec::new();
     for path in &files {
         let report = scan_corpus_file(&engine, path);
+        inventory_matches_findings(&report);
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -115,8 +119,43 @@ fn every_corpus_file_gives_a_report_or_a_clear_error() {
             }
             (kind, _) => panic!("unexpected corpus folder {kind:?} for {}", path.display()),
         }
+        reports.push(report);
     }
     assert!(plans >= 50, "only {plans} plans evaluated");
+    // The inventory of the whole corpus renders, every resource in it.
+    let report = souverain::Report {
+        profile: engine.profile_name().to_string(),
+        files: reports,
+    };
+    let markdown = souverain::report::inventory::markdown(&report, "2026-11-23");
+    let html = souverain::report::inventory::html(&report, "2026-11-23");
+    let rows = |text: &str, start: &str| text.lines().filter(|l| l.starts_with(start)).count();
+    assert_eq!(
+        rows(&markdown, "| `"),
+        report.summary().resources,
+        "one Markdown row per resource"
+    );
+    assert_eq!(
+        html.matches("<tr><td><div class=\"fact plain\"><code>")
+            .count(),
+        report.summary().resources,
+        "one HTML row per resource"
+    );
+}
+
+/// One inventory entry per resource, whose findings are exactly the
+/// resource's, in order.
+fn inventory_matches_findings(report: &FileReport) {
+    assert_eq!(report.inventory.len(), report.resources, "{}", report.file);
+    let mut next = 0;
+    for entry in &report.inventory {
+        assert_eq!(entry.findings.start, next, "{}", report.file);
+        next = entry.findings.end;
+        for finding in &report.findings[entry.findings.clone()] {
+            assert_eq!(finding.resource, entry.address, "{}", report.file);
+        }
+    }
+    assert_eq!(next, report.findings.len(), "{}", report.file);
 }
 
 #[test]

@@ -12,7 +12,8 @@ use souverain::{Engine, FileReport};
 fn report() -> Report {
     let engine = Engine::new(common::policy(), None)
         .unwrap()
-        .with_today("2026-11-23");
+        .with_today("2026-11-23")
+        .with_inventory();
     let scan = |path: &str| -> FileReport {
         engine.scan(path, &std::fs::read(common::root().join(path)).unwrap())
     };
@@ -165,4 +166,89 @@ fn snapshots_of_every_format() {
     insta::assert_snapshot!("junit", report::junit::render(&report));
     insta::assert_snapshot!("json", report::json::render(&report));
     insta::assert_snapshot!("sarif", report::sarif::render(&report));
+}
+
+/// The inventory with the version out, so a release does not change it.
+fn inventory(render: fn(&Report, &str) -> String) -> String {
+    render(&report(), "2026-11-23").replace(env!("CARGO_PKG_VERSION"), "[version]")
+}
+
+#[test]
+fn snapshots_of_the_inventory() {
+    insta::assert_snapshot!("inventory_markdown", inventory(report::inventory::markdown));
+    insta::assert_snapshot!("inventory_html", inventory(report::inventory::html));
+}
+
+#[test]
+fn the_html_inventory_is_one_self_contained_page_with_a_row_per_resource() {
+    let report = report();
+    let html = report::inventory::html(&report, "2026-11-23");
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let document = roxmltree::Document::parse_with_options(&html, options)
+        .expect("well-formed (XHTML-compatible)");
+    let root = document.root_element();
+    assert_eq!(root.tag_name().name(), "html");
+    for node in root.descendants().filter(|n| n.is_element()) {
+        assert!(
+            !matches!(
+                node.tag_name().name(),
+                "script" | "link" | "img" | "iframe" | "object"
+            ),
+            "{node:?}"
+        );
+        assert!(
+            node.attribute("src").is_none() && node.attribute("href").is_none(),
+            "nothing is fetched: {node:?}"
+        );
+    }
+    let text = |node: roxmltree::Node| -> String {
+        node.descendants()
+            .filter(|n| n.is_text())
+            .filter_map(|n| n.text())
+            .collect()
+    };
+    // Resource tables: their first heading is "Resource"; one row each.
+    let rows: Vec<String> = root
+        .descendants()
+        .filter(|n| n.has_tag_name("table"))
+        .filter(|table| {
+            table
+                .descendants()
+                .find(|n| n.has_tag_name("th"))
+                .is_some_and(|th| text(th) == "Resource")
+        })
+        .flat_map(|table| {
+            table
+                .descendants()
+                .filter(|n| n.has_tag_name("tbody"))
+                .flat_map(|body| body.children().filter(|n| n.has_tag_name("tr")))
+                .map(text)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(rows.len(), report.summary().resources);
+    let addresses = report
+        .files
+        .iter()
+        .flat_map(|f| &f.inventory)
+        .map(|e| e.address.as_str());
+    for (row, address) in rows.iter().zip(addresses) {
+        assert!(row.starts_with(address), "{row} is not {address}");
+    }
+    let unread = report.files.iter().find(|f| f.error.is_some()).unwrap();
+    let body = text(root);
+    assert!(
+        body.contains(&unread.file) && body.contains("Not read"),
+        "the unreadable input is said"
+    );
+    // Every fact with a tone says it in words too, not only by colour.
+    for node in root.descendants().filter(|n| {
+        n.attribute("class")
+            .is_some_and(|c| c.contains("bad") || c.contains("good"))
+    }) {
+        assert!(text(node).chars().any(char::is_alphanumeric), "{node:?}");
+    }
 }

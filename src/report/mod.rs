@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod github;
+pub mod inventory;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -74,6 +75,8 @@ pub struct FileReport {
     pub notes: Vec<Note>,
     /// Local module directories read as part of this input.
     pub modules: Vec<String>,
+    /// What is known of each resource, when the engine keeps an inventory.
+    pub inventory: Vec<crate::inventory::Entry>,
 }
 
 /// A position as users read it.
@@ -99,6 +102,7 @@ impl FileReport {
             sources,
             notes: Vec::new(),
             modules: Vec::new(),
+            inventory: Vec::new(),
         }
     }
 
@@ -111,6 +115,7 @@ impl FileReport {
             sources,
             notes: Vec::new(),
             modules: Vec::new(),
+            inventory: Vec::new(),
         }
     }
 

@@ -6,6 +6,9 @@ mod location_outside_france;
 mod provider_not_qualified;
 mod storage_unencrypted;
 
+pub use provider_not_qualified::{Offering, offering as qualified_offering};
+pub use storage_unencrypted::{Judgement as EncryptionJudgement, at_rest as encryption_at_rest};
+
 use crate::model::{Category, Finding, Location, Resource, Severity, Verdict};
 use crate::policy::{Policy, Profile, ProviderEntry, UndeterminedIs};
 

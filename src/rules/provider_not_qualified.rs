@@ -3,7 +3,7 @@
 use super::{Context, Draft, RuleMeta, Subject};
 use crate::model::{Category, Severity, Verdict};
 use crate::path::{self, Probe};
-use crate::policy::{ProviderKind, QualifiedOffer};
+use crate::policy::{Policy, ProviderKind, QualifiedOffer};
 
 pub static META: RuleMeta = RuleMeta {
     id: "SOV301",
@@ -63,33 +63,79 @@ enum Match {
     No(String),
 }
 
-pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
-    let resource = subject.resource;
+/// Which qualified offer, if any, a resource is deployed on.
+#[derive(Debug, Clone)]
+pub enum Offering<'p> {
+    /// Not cloud infrastructure (a Kubernetes object, a `random_*`): no offer applies.
+    NotApplicable,
+    /// Covered by this offer (its id in the policy, and the offer).
+    Qualified(&'p str, &'p QualifiedOffer),
+    /// An offer may cover it, but the input does not say enough.
+    Undetermined(String),
+    /// No offer covers it: why, offer by offer (empty when the provider has none).
+    NotQualified(Vec<String>),
+}
+
+/// The offer of the policy that covers every location and provider setting
+/// of the subject: the first in id order.
+pub fn offering<'p>(subject: &Subject, policy: &'p Policy) -> Offering<'p> {
     if subject.provider.is_some_and(|p| {
         matches!(
             p.kind,
             ProviderKind::NotInfrastructure | ProviderKind::Cluster
         )
     }) {
-        return;
+        return Offering::NotApplicable;
     }
-    let offers: Vec<(&String, &QualifiedOffer)> = ctx
-        .policy
-        .qualified_offers
-        .iter()
-        .filter(|(_, offer)| offer.providers.iter().any(|p| p == subject.source))
-        .collect();
     let mut undetermined = None;
     let mut mismatches = Vec::new();
-    for (_, offer) in &offers {
+    let offers = policy
+        .qualified_offers
+        .iter()
+        .filter(|(_, offer)| offer.providers.iter().any(|p| p == subject.source));
+    for (id, offer) in offers {
         match matches(offer, subject) {
-            Match::Covered => return,
+            Match::Covered => return Offering::Qualified(id, offer),
             Match::Undetermined(why) => {
                 undetermined = undetermined.or(Some(format!("{}: {why}", offer.name)))
             }
             Match::No(why) => mismatches.push(format!("{} ({why})", offer.name)),
         }
     }
+    match undetermined {
+        Some(why) => Offering::Undetermined(why),
+        None => Offering::NotQualified(mismatches),
+    }
+}
+
+pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
+    let resource = subject.resource;
+    let (verdict, message) = match offering(subject, ctx.policy) {
+        Offering::NotApplicable | Offering::Qualified(..) => return,
+        Offering::Undetermined(why) => (
+            Verdict::Undetermined,
+            format!(
+                "{} may not be on a qualified offer: {why}",
+                resource.address
+            ),
+        ),
+        Offering::NotQualified(mismatches) if mismatches.is_empty() => (
+            Verdict::Violation,
+            format!(
+                "{} is deployed with `{}`, which has no SecNumCloud-qualified offer in the policy",
+                resource.address, subject.source
+            ),
+        ),
+        Offering::NotQualified(mismatches) => (
+            Verdict::Violation,
+            format!(
+                "{} is deployed with `{}` outside its qualified offer: {}",
+                resource.address,
+                subject.source,
+                mismatches.join("; ")
+            ),
+        ),
+    };
     let qualified: Vec<&str> = ctx
         .policy
         .qualified_offers
@@ -100,31 +146,6 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
         "deploy with a qualified offer ({}), or declare your own qualified contract in a policy file",
         qualified.join("; ")
     );
-    let (verdict, message) = match undetermined {
-        Some(why) => (
-            Verdict::Undetermined,
-            format!(
-                "{} may not be on a qualified offer: {why}",
-                resource.address
-            ),
-        ),
-        None if offers.is_empty() => (
-            Verdict::Violation,
-            format!(
-                "{} is deployed with `{}`, which has no SecNumCloud-qualified offer in the policy",
-                resource.address, subject.source
-            ),
-        ),
-        None => (
-            Verdict::Violation,
-            format!(
-                "{} is deployed with `{}` outside its qualified offer: {}",
-                resource.address,
-                subject.source,
-                mismatches.join("; ")
-            ),
-        ),
-    };
     out.push(Draft {
         verdict,
         message,

@@ -51,12 +51,23 @@ resource "aws_db_instance" "main" {
 "#,
 };
 
+/// What the policy's encryption checks say of the subject; `None` when the
+/// policy does not list its type (it is not storage, or not known to be).
+pub fn at_rest(subject: &Subject, ctx: &Context) -> Option<Judgement> {
+    let rule = ctx.policy.encryption.get(&subject.resource.resource_type)?;
+    Some(evaluate(rule, subject, ctx))
+}
+
 pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
     let resource = subject.resource;
     let Some(rule) = ctx.policy.encryption.get(&resource.resource_type) else {
         return;
     };
-    let (outcome, detail, attribute) = evaluate(rule, subject, ctx);
+    let Judgement {
+        outcome,
+        detail,
+        attribute,
+    } = evaluate(rule, subject, ctx);
     let verdict = match outcome {
         EncryptionOutcome::Encrypted => return,
         EncryptionOutcome::Unencrypted => Verdict::Violation,
@@ -104,24 +115,26 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
 }
 
 /// What the encryption attributes of a resource say, and which one says it.
-struct Judgement {
-    outcome: EncryptionOutcome,
-    detail: String,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    pub outcome: EncryptionOutcome,
+    /// Why, e.g. "`server_side_encryption_configuration` is set".
+    pub detail: String,
     /// The attribute that decided, to point the finding at it.
-    attribute: Option<String>,
+    pub attribute: Option<String>,
 }
 
 /// Encrypted if any check passes; otherwise undetermined if any check could
 /// still pass; otherwise unencrypted. Within a check every reading (every
 /// block of a list) must pass.
-fn evaluate(
-    rule: &EncryptionRule,
-    subject: &Subject,
-    ctx: &Context,
-) -> (EncryptionOutcome, String, Option<String>) {
+fn evaluate(rule: &EncryptionRule, subject: &Subject, ctx: &Context) -> Judgement {
     let resource = subject.resource;
     if rule.checks.is_empty() {
-        return (rule.absent, "encrypted by the platform".into(), None);
+        return Judgement {
+            outcome: rule.absent,
+            detail: "encrypted by the platform".into(),
+            attribute: None,
+        };
     }
     let mut judgements = Vec::new();
     let mut explicit_opt_out = false;
@@ -162,11 +175,11 @@ fn evaluate(
         .or_else(|| pick(EncryptionOutcome::Undetermined))
         .or_else(|| pick(EncryptionOutcome::Unencrypted));
     let Some(index) = decided else {
-        return (
-            EncryptionOutcome::Undetermined,
-            "no check could be read".into(),
-            None,
-        );
+        return Judgement {
+            outcome: EncryptionOutcome::Undetermined,
+            detail: "no check could be read".into(),
+            attribute: None,
+        };
     };
     let judgement = judgements.swap_remove(index);
     // An account-wide default settles what the resource leaves open, never
@@ -176,9 +189,13 @@ fn evaluate(
         && let Some(default) = &rule.account_default
         && let Some(by_default) = account_default_on(default, subject, ctx)
     {
-        return (EncryptionOutcome::Encrypted, by_default, None);
+        return Judgement {
+            outcome: EncryptionOutcome::Encrypted,
+            detail: by_default,
+            attribute: None,
+        };
     }
-    (judgement.outcome, judgement.detail, judgement.attribute)
+    judgement
 }
 
 /// The address of a resource enabling the account default in the same
