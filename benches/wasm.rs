@@ -49,10 +49,10 @@ fn wasm(c: &mut Criterion) {
         b.iter(|| {
             let policy = Policy::embedded().expect("policy");
             let engine = Engine::new(&policy, None).expect("profile");
-            souverain::report::json::render(&souverain::Report {
-                profile: engine.profile_name().into(),
-                files: vec![engine.scan(path, black_box(&input))],
-            })
+            souverain::report::json::render(&souverain::Report::new(
+                engine.profile_name(),
+                vec![engine.scan(path, black_box(&input))],
+            ))
         })
     });
     native.bench_function("warm scan/estate.json", |b| {

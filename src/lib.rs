@@ -70,10 +70,7 @@ pub fn scan_json(request: &ScanRequest, input: &[u8]) -> Result<String, String> 
         engine = engine.with_today(today);
     }
     let file = engine.scan(&request.name, input);
-    let report = Report {
-        profile: engine.profile_name().to_string(),
-        files: vec![file],
-    };
+    let report = Report::new(engine.profile_name(), vec![file]);
     Ok(report::json::render(&report))
 }
 

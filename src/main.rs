@@ -667,10 +667,7 @@ fn collect(args: &InputArgs, inventory: bool) -> Result<(Report, usize)> {
             }
         }
     }
-    let mut report = Report {
-        profile: engine.profile_name().to_string(),
-        files,
-    };
+    let mut report = Report::new(engine.profile_name(), files);
     if let Some((file, base)) = &waivers {
         apply_waivers_file(file, base, &mut report, &today);
     }
@@ -736,8 +733,8 @@ fn load_waivers_file(
     Ok(Some((file, base)))
 }
 
-/// Applies the waivers file, saying on standard error which waivers
-/// expired and which matched nothing.
+/// Applies the waivers file; the report notes which waivers expired and
+/// which matched nothing.
 fn apply_waivers_file(
     file: &souverain::report::waivers::WaiversFile,
     base: &Path,
@@ -753,9 +750,7 @@ fn apply_waivers_file(
                 |p| p.to_string_lossy().replace('\\', "/"),
             )
     };
-    for message in file.apply(report, Some(today), &relative).messages {
-        eprintln!("warning: {message}");
-    }
+    file.apply(report, Some(today), &relative);
 }
 
 /// `.souverain.yaml` in `start` (or its directory) or a parent, up to the

@@ -470,14 +470,19 @@ fn a_waivers_file_is_found_applied_and_reports_expired_and_unused_waivers() {
         true,
         "expired"
     );
-    let warnings = stderr(&output);
-    assert!(
-        warnings.contains("warning: .souverain.yaml:6: waiver of SOV101 for google_storage_bucket.archive expired on 2020-01-01: its findings fail again"),
-        "{warnings}"
+    // Expired and unused waivers are notes of the report, in every format.
+    let notes = report["notes"].as_array().unwrap();
+    assert_eq!(
+        notes,
+        &[
+            serde_json::json!({"file": ".souverain.yaml", "line": 6, "message": "waiver of SOV101 for google_storage_bucket.archive expired on 2020-01-01: its findings fail again"}),
+            serde_json::json!({"file": ".souverain.yaml", "line": 11, "message": "waiver of SOV201 for nothing.matches matched no finding: remove it"}),
+        ]
     );
+    let text = stdout(&run(&["scan", "infra/plan.json"]));
     assert!(
-        warnings.contains("warning: .souverain.yaml:11: waiver of SOV201 for nothing.matches matched no finding: remove it"),
-        "{warnings}"
+        text.contains("note: .souverain.yaml:11: waiver of SOV201 for nothing.matches matched no finding: remove it"),
+        "{text}"
     );
 
     std::fs::write(

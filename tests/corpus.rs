@@ -123,10 +123,7 @@ fn every_corpus_file_gives_a_report_or_a_clear_error() {
     }
     assert!(plans >= 50, "only {plans} plans evaluated");
     // The inventory of the whole corpus renders, every resource in it.
-    let report = souverain::Report {
-        profile: engine.profile_name().to_string(),
-        files: reports,
-    };
+    let report = souverain::Report::new(engine.profile_name(), reports);
     let markdown = souverain::report::inventory::markdown(&report, "2026-11-23");
     let html = souverain::report::inventory::html(&report, "2026-11-23");
     let rows = |text: &str, start: &str| text.lines().filter(|l| l.starts_with(start)).count();

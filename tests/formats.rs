@@ -21,16 +21,24 @@ fn report() -> Report {
     let module = "testdata/hcl/malformed";
     let tree = common::memory_tree(&root, &root.join(module));
     let options = souverain::input::hcl::HclOptions::default();
-    Report {
-        profile: engine.profile_name().to_string(),
-        files: vec![
+    let mut report = Report::new(
+        engine.profile_name(),
+        vec![
             scan("testdata/examples/estate.json"),
             scan("testdata/k8s/fail/storageclass-ebs-unencrypted-us-zone.yaml"),
             scan("testdata/k8s/pass/waived-by-annotation.yaml"),
             scan("testdata/k8s/undetermined/pod-pinned-to-ambiguous-region.yaml"),
             engine.scan_module(module, module, None, &tree, &options),
         ],
-    }
+    );
+    // A waivers file whose one waiver matches nothing: a note of the run.
+    let waivers = report::waivers::WaiversFile::parse(
+        ".souverain.yaml",
+        "waivers:\n  - rule: SOV201\n    resource: aws_ebs_volume.gone\n    reason: deleted in 2025\n",
+    )
+    .unwrap();
+    waivers.apply(&mut report, Some("2026-11-23"), &|name| name.to_string());
+    report
 }
 
 #[test]
@@ -87,10 +95,7 @@ fn sarif_is_valid_sarif_2_1_0() {
 fn sarif_fingerprints_survive_moved_lines() {
     let fingerprints = |text: &str| -> Vec<String> {
         let engine = Engine::new(common::policy(), None).unwrap();
-        let report = Report {
-            profile: "strict".into(),
-            files: vec![engine.scan("plan.json", text.as_bytes())],
-        };
+        let report = Report::new("strict", vec![engine.scan("plan.json", text.as_bytes())]);
         let sarif: serde_json::Value =
             serde_json::from_str(&report::sarif::render(&report)).unwrap();
         sarif["runs"][0]["results"]
@@ -150,7 +155,8 @@ fn github_annotations_point_at_file_and_line() {
         assert!(
             line.starts_with("::error file=")
                 || line.starts_with("::warning file=")
-                || line.starts_with("::error title="),
+                || line.starts_with("::error title=")
+                || line.starts_with("::notice file="),
             "{line}"
         );
         assert!(!line.contains('\n'));

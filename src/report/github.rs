@@ -41,6 +41,13 @@ pub fn render(report: &Report) -> String {
             command(&mut out, level, &properties, &message);
         }
     }
+    for note in report.all_notes() {
+        let mut properties = vec![("file", note.file.to_string())];
+        if let Some(line) = note.line {
+            properties.push(("line", line.to_string()));
+        }
+        command(&mut out, "notice", &properties, note.message);
+    }
     out
 }
 

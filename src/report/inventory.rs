@@ -346,6 +346,18 @@ impl<'r> Document<'r> {
                 out.list(&notes);
             }
         }
+        if !report.notes.is_empty() {
+            let notes: Vec<String> = report
+                .notes
+                .iter()
+                .map(|note| match note.line {
+                    Some(line) => format!("{}:{line}: {}", note.file, note.message),
+                    None => format!("{}: {}", note.file, note.message),
+                })
+                .collect();
+            out.heading(2, "Notes");
+            out.list(&notes);
+        }
         out.heading(2, "Sources");
         if self.offers.is_empty() {
             out.paragraph("No resource is on a qualified offer of the policy.");

@@ -84,17 +84,11 @@ pub fn render(report: &Report) -> String {
         .collect();
     let errors = report.files.iter().filter_map(error).collect();
     let notes = report
-        .files
-        .iter()
-        .flat_map(|file| {
-            file.notes.iter().map(move |note| {
-                let at = note.span.map(|span| file.position(span));
-                JsonNote {
-                    file: at.as_ref().map_or(&file.file, |p| p.file),
-                    line: at.as_ref().map(|p| p.line),
-                    message: &note.message,
-                }
-            })
+        .all_notes()
+        .map(|note| JsonNote {
+            file: note.file,
+            line: note.line,
+            message: note.message,
         })
         .collect();
     let json = JsonReport {

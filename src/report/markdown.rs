@@ -77,6 +77,21 @@ pub fn render(report: &Report) -> String {
         }
         out.push_str("\n</details>\n\n");
     }
+    let notes: Vec<String> = report
+        .all_notes()
+        .map(|note| match note.line {
+            Some(line) => format!("- `{}:{line}`: {}", cell(note.file), cell(note.message)),
+            None => format!("- `{}`: {}", cell(note.file), cell(note.message)),
+        })
+        .collect();
+    if !notes.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>Notes ({})</summary>\n\n{}\n\n</details>\n",
+            notes.len(),
+            notes.join("\n")
+        );
+    }
     let unread: Vec<_> = report.files.iter().filter(|f| f.error.is_some()).collect();
     if !unread.is_empty() {
         out.push_str("### Inputs that could not be read\n\n");

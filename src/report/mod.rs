@@ -197,9 +197,61 @@ impl Summary {
 pub struct Report {
     pub profile: String,
     pub files: Vec<FileReport>,
+    /// About the run rather than one input: the waivers file's expired and
+    /// unused waivers.
+    pub notes: Vec<RunNote>,
+}
+
+/// A note about the run, at a line of a file that is not an input (the
+/// waivers file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunNote {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// A note as every format shows it: where, and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteAt<'a> {
+    pub file: &'a str,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: &'a str,
 }
 
 impl Report {
+    pub fn new(profile: impl Into<String>, files: Vec<FileReport>) -> Self {
+        Self {
+            profile: profile.into(),
+            files,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Every note: how each input was read (remote modules not followed,
+    /// invalid or expired inline waivers), then the run's.
+    pub fn all_notes(&self) -> impl Iterator<Item = NoteAt<'_>> {
+        let of_inputs = self.files.iter().flat_map(|file| {
+            file.notes.iter().map(move |note| {
+                let at = note.span.map(|span| file.position(span));
+                NoteAt {
+                    file: at.as_ref().map_or(&file.file, |p| p.file),
+                    line: at.as_ref().map(|p| p.line),
+                    column: at.as_ref().map(|p| p.column),
+                    message: &note.message,
+                }
+            })
+        });
+        let of_run = self.notes.iter().map(|note| NoteAt {
+            file: &note.file,
+            line: note.line,
+            column: None,
+            message: &note.message,
+        });
+        of_inputs.chain(of_run)
+    }
+
     pub fn summary(&self) -> Summary {
         let findings = || self.files.iter().flat_map(|f| &f.findings);
         Summary {

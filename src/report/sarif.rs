@@ -74,6 +74,17 @@ pub fn render(report: &Report) -> String {
             }
         }
     }
+    for note in report.all_notes() {
+        let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": note.file}}});
+        if let Some(line) = note.line {
+            location["physicalLocation"]["region"] = json!({"startLine": line});
+        }
+        notifications.push(json!({
+            "level": "note",
+            "message": {"text": note.message},
+            "locations": [location]
+        }));
+    }
     let sarif = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

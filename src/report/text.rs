@@ -55,6 +55,16 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "   = help: {}\n", finding.help);
         }
     }
+    for note in &report.notes {
+        match note.line {
+            Some(line) => writeln!(out, "note: {}:{line}: {}", note.file, note.message),
+            None => writeln!(out, "note: {}: {}", note.file, note.message),
+        }
+        .unwrap_or_default();
+    }
+    if !report.notes.is_empty() {
+        out.push('\n');
+    }
     let s = report.summary();
     let outcome = if s.findings == 0 && s.errors == 0 {
         "no findings".to_string()

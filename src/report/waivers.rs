@@ -16,7 +16,7 @@
 //! everywhere is `--ignore`. Expired waivers stop applying and are
 //! reported; so are waivers that matched nothing.
 
-use super::Report;
+use super::{Report, RunNote};
 use crate::model::Waived;
 use crate::rules;
 use serde_json::Value;
@@ -38,14 +38,6 @@ pub struct FileWaiver {
     pub expires: Option<String>,
     /// 1-based line of the waiver in the file.
     pub line: usize,
-}
-
-/// What applying the file found out, for the user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WaiverNotes {
-    /// `file:line: …` lines: expired waivers that would have applied, and
-    /// waivers that matched nothing.
-    pub messages: Vec<String>,
 }
 
 impl WaiversFile {
@@ -151,12 +143,14 @@ impl WaiversFile {
     /// Accepts the findings the waivers cover (waivers written in the code
     /// win). `relative` turns a finding's file name into its path relative
     /// to this file's directory; `today` (`YYYY-MM-DD`) decides expiry.
+    /// Expired waivers that would have applied, and waivers that matched
+    /// nothing, are noted in the report.
     pub fn apply(
         &self,
         report: &mut Report,
         today: Option<&str>,
         relative: &dyn Fn(&str) -> String,
-    ) -> WaiverNotes {
+    ) {
         let mut used = vec![false; self.waivers.len()];
         let mut expired_hit = vec![false; self.waivers.len()];
         for file in &mut report.files {
@@ -195,12 +189,9 @@ impl WaiversFile {
                 });
             }
         }
-        let mut messages = Vec::new();
         for (index, waiver) in self.waivers.iter().enumerate() {
             let what = format!(
-                "{}:{}: waiver of {} for {}",
-                self.name,
-                waiver.line,
+                "waiver of {} for {}",
                 waiver.rules.join(", "),
                 waiver
                     .resource
@@ -208,16 +199,22 @@ impl WaiversFile {
                     .or(waiver.path.as_deref())
                     .unwrap_or_default()
             );
-            if expired_hit[index] {
-                messages.push(format!(
+            let message = if expired_hit[index] {
+                format!(
                     "{what} expired on {}: its findings fail again",
                     waiver.expires.as_deref().unwrap_or_default()
-                ));
+                )
             } else if !used[index] {
-                messages.push(format!("{what} matched no finding: remove it"));
-            }
+                format!("{what} matched no finding: remove it")
+            } else {
+                continue;
+            };
+            report.notes.push(RunNote {
+                file: self.name.clone(),
+                line: Some(waiver.line),
+                message,
+            });
         }
-        WaiverNotes { messages }
     }
 }
 
