@@ -63,9 +63,11 @@ fn has_flag(help: &str, flag: &str) -> bool {
 /// The flags of a shell command line that are souverain's.
 fn flags(line: &str) -> Vec<String> {
     line.split_whitespace()
+        // `args=(--fail-on …`: the array's first word is a flag too.
+        .map(|w| w.rsplit('(').next().unwrap_or(w))
         .filter(|w| w.starts_with("--"))
         .map(|w| {
-            w.trim_matches(|c| c == '(' || c == ')' || c == '"')
+            w.trim_matches(|c| c == ')' || c == '"')
                 .split('=')
                 .next()
                 .unwrap()
@@ -104,9 +106,16 @@ fn the_action_references_only_its_inputs_and_steps() {
             "a composite run step needs a shell: {step}"
         );
     }
-    // The flags it passes to `souverain scan` exist.
+    // The flags it passes to `souverain scan` and `souverain report` exist.
     let scan_help = help("scan");
+    let report_help = help("report");
     for line in text.lines().filter(|l| l.contains("--")) {
+        // The inventory's arguments are gathered in `inventory`.
+        let (command, help) = if line.contains("inventory") {
+            ("report", &report_help)
+        } else {
+            ("scan", &scan_help)
+        };
         for flag in flags(line) {
             if [
                 "--locked",
@@ -120,7 +129,7 @@ fn the_action_references_only_its_inputs_and_steps() {
             {
                 continue; // cargo install's
             }
-            assert!(has_flag(&scan_help, &flag), "souverain scan has no {flag}");
+            assert!(has_flag(help, &flag), "souverain {command} has no {flag}");
         }
     }
 }
