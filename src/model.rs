@@ -7,6 +7,7 @@
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A byte range in one of the source files of an input (`file` indexes the
 /// input's files: a plan is one file, a Terraform module several).
@@ -141,7 +142,8 @@ pub struct Resource {
     pub unknown: Value,
     /// Top-level attributes set in the configuration, with where their value came from.
     pub configured: BTreeMap<String, Provenance>,
-    pub provider_settings: ProviderSettings,
+    /// Shared by every resource of the same provider configuration.
+    pub provider_settings: Arc<ProviderSettings>,
     /// The resource block (or plan entry).
     pub span: Span,
     /// Where top-level attributes and blocks are written, when known.

@@ -246,13 +246,13 @@ impl Reader<'_> {
             attributes: Value::Object(Map::new()),
             unknown: Value::Object(Map::new()),
             configured: BTreeMap::new(),
-            provider_settings: ProviderSettings {
+            provider_settings: std::sync::Arc::new(ProviderSettings {
                 key: None,
                 values: Value::Object(Map::new()),
                 unknown: Value::Object(Map::new()),
                 provenance: BTreeMap::new(),
                 spans: BTreeMap::new(),
-            },
+            }),
             span: self.span(document, &format!("{pointer}/kind")),
             attribute_spans: BTreeMap::new(),
             waivers: self.waivers(document, pointer, object),

@@ -243,15 +243,17 @@ fn parse_text(
         });
     }
     if trimmed.starts_with('{') {
-        // Kubernetes JSON says `apiVersion` and `kind` at the top; plans never do.
-        let peek: admission::PeekKeys = serde_json::from_str(text).unwrap_or_default();
+        // Kubernetes JSON says `apiVersion` and `kind` at the top; plans
+        // never do. One pass reads the plan and those keys.
+        let document = tfplan::Document::read(text, 0)?;
+        let peek = document.peek();
         if admission::looks_like(&peek) {
             return admission::parse(text, 0, kubernetes);
         }
         if peek.api_version.is_some() && peek.kind.is_some() {
             return Ok((k8s::parse(text, 0, kubernetes)?, Vec::new()));
         }
-        return Ok((tfplan::parse(text, 0)?, Vec::new()));
+        return Ok((tfplan::resources(document)?, Vec::new()));
     }
     if let Some((start, end)) = decode::unwrap_setup_terraform(text) {
         return Ok((tfplan::parse(&text[start..end], start)?, Vec::new()));

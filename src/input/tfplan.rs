@@ -14,7 +14,9 @@ use crate::path::{self, Segment};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use super::InputError;
 
@@ -34,6 +36,42 @@ struct PlanDoc<'a> {
     values: Option<&'a RawValue>,
     #[serde(borrow, default, rename = "apiVersion")]
     api_version: Option<&'a RawValue>,
+    /// With `apiVersion`, `uid` and `operation`: what tells Kubernetes JSON
+    /// from a plan, read in the same pass.
+    #[serde(default)]
+    kind: Option<Value>,
+    #[serde(borrow, default)]
+    uid: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    operation: Option<&'a RawValue>,
+}
+
+/// A JSON document read once: a plan, or Kubernetes JSON recognised by its
+/// top-level keys.
+pub struct Document<'a> {
+    doc: PlanDoc<'a>,
+    text: &'a str,
+    base: usize,
+}
+
+impl<'a> Document<'a> {
+    /// Reads the document; `base` is the offset of `text` in the file
+    /// (non-zero when it was unwrapped from noise).
+    pub fn read(text: &'a str, base: usize) -> Result<Self, InputError> {
+        let doc = serde_json::from_str(text).map_err(|e| InputError::json(&e, text, base))?;
+        Ok(Self { doc, text, base })
+    }
+
+    /// The top-level keys of an AdmissionReview or of a bare admission request.
+    pub fn peek(&self) -> super::admission::PeekKeys {
+        let present = |raw: Option<&RawValue>| raw.map(|_| serde::de::IgnoredAny);
+        super::admission::PeekKeys {
+            api_version: present(self.doc.api_version),
+            kind: self.doc.kind.clone(),
+            uid: present(self.doc.uid),
+            operation: present(self.doc.operation),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -148,13 +186,19 @@ struct ConfigVariable {
 /// Reads the resources of a plan. `text` is the whole document; `base` is the
 /// offset of `text` in the file (non-zero when it was unwrapped from noise).
 pub fn parse(text: &str, base: usize) -> Result<Vec<Resource>, InputError> {
-    let doc: PlanDoc = serde_json::from_str(text).map_err(|e| InputError::json(&e, text, base))?;
+    resources(Document::read(text, base)?)
+}
+
+/// The resources of a document read as a plan.
+pub fn resources(document: Document) -> Result<Vec<Resource>, InputError> {
+    let Document { doc, text, base } = document;
     classify(&doc)?;
     let configuration = doc.configuration.unwrap_or_default();
     let plan = Plan {
         variables: &doc.variables,
         configuration: &configuration,
         config_index: index_config(&configuration.root_module),
+        settings: RefCell::new(HashMap::new()),
     };
     let span_of = |raw: &RawValue| {
         let start = base + (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
@@ -357,6 +401,9 @@ struct Plan<'a> {
     variables: &'a BTreeMap<String, PlanVariable>,
     configuration: &'a Configuration,
     config_index: HashMap<ConfigKey, &'a ConfigResource>,
+    /// Provider settings by configuration key and module path: resolved
+    /// once, shared by the resources that use them.
+    settings: RefCell<HashMap<(String, Vec<String>), Arc<ProviderSettings>>>,
 }
 
 /// A value resolved from an expression, with the chain that led to it.
@@ -414,12 +461,21 @@ impl<'a> Plan<'a> {
             attributes,
             unknown,
             configured,
-            provider_settings: self.provider_settings(&key, &modules),
+            provider_settings: self.shared_settings(key, modules),
             span,
             attribute_spans: BTreeMap::new(),
             waivers: Vec::new(),
             locations: Vec::new(),
         }
+    }
+
+    /// The settings of provider configuration `key` seen from `modules`.
+    fn shared_settings(&self, key: String, modules: Vec<String>) -> Arc<ProviderSettings> {
+        let mut cache = self.settings.borrow_mut();
+        let settings = cache
+            .entry((key, modules))
+            .or_insert_with_key(|(key, modules)| Arc::new(self.provider_settings(key, modules)));
+        Arc::clone(settings)
     }
 
     /// Finds the provider configuration for `key` and resolves its settings.
