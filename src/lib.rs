@@ -127,6 +127,8 @@ pub struct Engine<'p> {
     selection: Selection,
     /// Whether reports carry the inventory of their resources.
     inventory: bool,
+    /// The resource attributes the policy reads; inputs skip the others.
+    kept: input::KeptAttributes,
 }
 
 /// Which rules run, and which of their findings fail the run (`--select`,
@@ -195,6 +197,7 @@ impl<'p> Engine<'p> {
             today: None,
             selection: Selection::default(),
             inventory: false,
+            kept: policy.read_attributes(),
         })
     }
 
@@ -224,7 +227,10 @@ impl<'p> Engine<'p> {
 
     /// Scans one input. `file` names it in the report; it is never opened.
     pub fn scan(&self, file: &str, bytes: &[u8]) -> FileReport {
-        self.report(file, input::parse(file, bytes, &self.policy.kubernetes))
+        self.report(
+            file,
+            input::parse(file, bytes, &self.policy.kubernetes, &self.kept),
+        )
     }
 
     /// Scans the object of an admission request, already parsed by the

@@ -9,9 +9,14 @@ use souverain::{Engine, locate};
 /// The locations the engine works out for one resource of a fixture.
 fn locations_of(path: &str, address: &str) -> Vec<Location> {
     let bytes = std::fs::read(common::root().join(path)).expect("fixture");
-    let parsed = souverain::input::parse(path, &bytes, &common::policy().kubernetes)
-        .map_err(|failed| failed.error)
-        .expect("parses");
+    let parsed = souverain::input::parse(
+        path,
+        &bytes,
+        &common::policy().kubernetes,
+        &souverain::input::KeptAttributes::All,
+    )
+    .map_err(|failed| failed.error)
+    .expect("parses");
     let resource = parsed
         .resources
         .iter()

@@ -391,7 +391,11 @@ provider "outscale" {
                 3 => write!(
                     main,
                     "\nresource \"azurerm_managed_disk\" \"d{i}\" {{\n  name                 = \"disk-{i}\"\n  location             = \"{location}\"\n  resource_group_name  = \"rg-prod\"\n  storage_account_type = \"Premium_LRS\"\n  create_option        = \"Empty\"\n  disk_size_gb         = 256\n}}\n",
-                    location = if outside { "westeurope" } else { "francecentral" }
+                    location = if outside {
+                        "westeurope"
+                    } else {
+                        "francecentral"
+                    }
                 ),
                 4 => write!(
                     main,

@@ -614,15 +614,19 @@ impl Reader<'_> {
             .get(&local_name)
             .cloned()
             .unwrap_or_else(|| format!("hashicorp/{local_name}"));
-        let settings = std::sync::Arc::new(scope.providers.get(&provider_key).cloned().unwrap_or_else(
-            || ProviderSettings {
-                key: None,
-                values: Json::Object(Map::new()),
-                unknown: Json::Object(Map::new()),
-                provenance: BTreeMap::new(),
-                spans: BTreeMap::new(),
-            },
-        ));
+        let settings = std::sync::Arc::new(
+            scope
+                .providers
+                .get(&provider_key)
+                .cloned()
+                .unwrap_or_else(|| ProviderSettings {
+                    key: None,
+                    values: Json::Object(Map::new()),
+                    unknown: Json::Object(Map::new()),
+                    provenance: BTreeMap::new(),
+                    spans: BTreeMap::new(),
+                }),
+        );
 
         let mut out = Vec::new();
         for (address, instance) in self.instances(&block.body, scope, &base, block_span) {

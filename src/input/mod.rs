@@ -126,6 +126,93 @@ pub struct Failed {
     pub error: InputError,
 }
 
+/// Which top-level attributes of a plan's resources are kept: those a path
+/// of the policy reads ([`crate::Policy::read_attributes`]). Plans carry
+/// far more (tags, user data, IAM documents as strings, computed ids);
+/// skipping them unparsed is most of what reading a plan costs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeptAttributes {
+    All,
+    Only(std::collections::HashSet<String>),
+}
+
+impl KeptAttributes {
+    pub fn keeps(&self, key: &str) -> bool {
+        match self {
+            KeptAttributes::All => true,
+            KeptAttributes::Only(keys) => keys.contains(key),
+        }
+    }
+
+    /// Parses the JSON `text`; of an object, only the kept keys.
+    pub fn parse(&self, text: &str) -> Result<serde_json::Value, serde_json::Error> {
+        use serde::de::DeserializeSeed;
+        if matches!(self, KeptAttributes::All) || !text.trim_start().starts_with('{') {
+            return serde_json::from_str(text);
+        }
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let value = Pruned(self).deserialize(&mut deserializer)?;
+        deserializer.end()?;
+        Ok(value)
+    }
+}
+
+/// An object with only the kept keys; the other values are skipped unbuilt.
+struct Pruned<'k>(&'k KeptAttributes);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Pruned<'_> {
+    type Value = serde_json::Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Pruned<'_> {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object of attributes")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut kept = serde_json::Map::new();
+        while let Some(Key(key)) = map.next_key()? {
+            if self.0.keeps(&key) {
+                kept.insert(key.into_owned(), map.next_value()?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(serde_json::Value::Object(kept))
+    }
+}
+
+/// A key, borrowed from the text when it has no escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(key)))
+            }
+            fn visit_str<E>(self, key: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(key.to_string())))
+            }
+        }
+        deserializer.deserialize_str(Visit)
+    }
+}
+
 /// Decodes and parses one file. `name` is only used to recognise formats
 /// that cannot be told from their content. A `.tf` file is read as a module of
 /// its own (its sibling files are not seen: scan the directory for those).
@@ -133,6 +220,7 @@ pub fn parse(
     name: &str,
     bytes: &[u8],
     kubernetes: &crate::policy::KubernetesMap,
+    kept: &KeptAttributes,
 ) -> Result<Parsed, Failed> {
     if is_hcl(name, bytes) {
         let mut tree = hcl::MemoryTree::default();
@@ -154,7 +242,7 @@ pub fn parse(
         }
     };
     let sources = vec![Source::new(name, &text)];
-    match parse_text(name, &text, kubernetes) {
+    match parse_text(name, &text, kubernetes, kept) {
         Ok((resources, notes)) => Ok(Parsed {
             sources,
             resources,
@@ -218,6 +306,7 @@ fn parse_text(
     name: &str,
     text: &str,
     kubernetes: &crate::policy::KubernetesMap,
+    kept: &KeptAttributes,
 ) -> Result<(Vec<Resource>, Vec<Note>), InputError> {
     let lower = name.to_ascii_lowercase();
     if lower.ends_with(".tfvars") {
@@ -253,10 +342,10 @@ fn parse_text(
         if peek.api_version.is_some() && peek.kind.is_some() {
             return Ok((k8s::parse(text, 0, kubernetes)?, Vec::new()));
         }
-        return Ok((tfplan::resources(document)?, Vec::new()));
+        return Ok((tfplan::resources(document, kept)?, Vec::new()));
     }
     if let Some((start, end)) = decode::unwrap_setup_terraform(text) {
-        return Ok((tfplan::parse(&text[start..end], start)?, Vec::new()));
+        return Ok((tfplan::parse(&text[start..end], start, kept)?, Vec::new()));
     }
     if trimmed.is_empty() && !matches!(Format::from_name(name), Some(Format::Yaml)) {
         return Err(InputError::NotAPlan("empty input".into()));

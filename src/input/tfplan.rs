@@ -18,7 +18,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use super::InputError;
+use super::{InputError, KeptAttributes};
 
 #[derive(Deserialize)]
 struct PlanDoc<'a> {
@@ -94,7 +94,7 @@ struct ValuesModule<'a> {
 }
 
 #[derive(Deserialize)]
-struct ResourceChange {
+struct ResourceChange<'a> {
     address: String,
     #[serde(default)]
     mode: Option<String>,
@@ -104,19 +104,24 @@ struct ResourceChange {
     name: String,
     #[serde(default)]
     provider_name: String,
-    change: Change,
+    #[serde(borrow)]
+    change: Change<'a>,
 }
 
+/// `after` and `after_unknown` are kept raw and parsed with only the
+/// attributes the policy reads (`KeptAttributes`).
 #[derive(Deserialize)]
-struct Change {
+struct Change<'a> {
     #[serde(default)]
     actions: Vec<String>,
-    after: Option<Value>,
-    after_unknown: Option<Value>,
+    #[serde(borrow)]
+    after: Option<&'a RawValue>,
+    #[serde(borrow)]
+    after_unknown: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
-struct PlannedResource {
+struct PlannedResource<'a> {
     address: String,
     #[serde(default)]
     mode: Option<String>,
@@ -126,8 +131,8 @@ struct PlannedResource {
     name: String,
     #[serde(default)]
     provider_name: String,
-    #[serde(default)]
-    values: Option<Value>,
+    #[serde(borrow, default)]
+    values: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize, Default)]
@@ -185,12 +190,12 @@ struct ConfigVariable {
 
 /// Reads the resources of a plan. `text` is the whole document; `base` is the
 /// offset of `text` in the file (non-zero when it was unwrapped from noise).
-pub fn parse(text: &str, base: usize) -> Result<Vec<Resource>, InputError> {
-    resources(Document::read(text, base)?)
+pub fn parse(text: &str, base: usize, kept: &KeptAttributes) -> Result<Vec<Resource>, InputError> {
+    resources(Document::read(text, base)?, kept)
 }
 
-/// The resources of a document read as a plan.
-pub fn resources(document: Document) -> Result<Vec<Resource>, InputError> {
+/// The resources of a document read as a plan, with the attributes `kept`.
+pub fn resources(document: Document, kept: &KeptAttributes) -> Result<Vec<Resource>, InputError> {
     let Document { doc, text, base } = document;
     classify(&doc)?;
     let configuration = doc.configuration.unwrap_or_default();
@@ -209,6 +214,20 @@ pub fn resources(document: Document) -> Result<Vec<Resource>, InputError> {
         }
     };
 
+    // An attributes object with only what the policy reads; absent or null
+    // is empty.
+    let attributes = |raw: Option<&RawValue>| -> Result<Value, InputError> {
+        match raw {
+            None => Ok(Value::Object(Map::new())),
+            Some(raw) => kept
+                .parse(raw.get())
+                .map(|value| match value {
+                    Value::Null => Value::Object(Map::new()),
+                    value => value,
+                })
+                .map_err(|e| InputError::json(&e, raw.get(), span_of(raw).start)),
+        }
+    };
     let mut resources = Vec::new();
     if let Some(changes) = &doc.resource_changes {
         for raw in changes {
@@ -222,22 +241,18 @@ pub fn resources(document: Document) -> Result<Vec<Resource>, InputError> {
             }
             // `after` is null when every attribute is unknown until apply;
             // the resource is deployed all the same.
-            let after = change.change.after.unwrap_or(Value::Object(Map::new()));
-            resources.push(
-                plan.resource(
-                    change.address,
-                    change.resource_type,
-                    change.name,
-                    &change.provider_name,
-                    action,
-                    after,
-                    change
-                        .change
-                        .after_unknown
-                        .unwrap_or(Value::Object(Map::new())),
-                    span_of(raw),
-                ),
-            );
+            let after = attributes(change.change.after)?;
+            let unknown = attributes(change.change.after_unknown)?;
+            resources.push(plan.resource(
+                change.address,
+                change.resource_type,
+                change.name,
+                &change.provider_name,
+                action,
+                after,
+                unknown,
+                span_of(raw),
+            ));
         }
     } else if let Some(root) = doc
         .planned_values
@@ -258,7 +273,7 @@ pub fn resources(document: Document) -> Result<Vec<Resource>, InputError> {
                     planned.name,
                     &planned.provider_name,
                     Action::Planned,
-                    planned.values.unwrap_or(Value::Object(Map::new())),
+                    attributes(planned.values)?,
                     Value::Object(Map::new()),
                     span_of(raw),
                 ));

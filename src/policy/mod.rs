@@ -565,6 +565,32 @@ impl Policy {
             .map(|(key, entry)| (key.as_str(), entry))
     }
 
+    /// The top-level resource attributes some path of the policy reads
+    /// (location attributes, encryption checks, account defaults): a plan
+    /// reader may skip the others.
+    pub fn read_attributes(&self) -> crate::input::KeptAttributes {
+        let root = |path: &AttrPath| match path.segments().first() {
+            Some(crate::path::Segment::Key(key)) => Some(key.clone()),
+            _ => None,
+        };
+        let locations = self
+            .providers
+            .values()
+            .flat_map(|p| &p.resource_locations)
+            .map(|l| &l.path);
+        let encryption = self.encryption.values().flat_map(|rule| {
+            rule.checks
+                .iter()
+                .map(|c| &c.path)
+                .chain(rule.account_default.as_ref().map(|d| &d.path))
+        });
+        // A path that does not start with a name could read any attribute.
+        match locations.chain(encryption).map(root).collect() {
+            Some(roots) => crate::input::KeptAttributes::Only(roots),
+            None => crate::input::KeptAttributes::All,
+        }
+    }
+
     /// Every catalogue entry that knows `value`, with the cloud's name: a
     /// topology value of a cluster may belong to any cloud.
     pub fn locations_anywhere<'a>(
