@@ -277,29 +277,40 @@ fn is_hcl(name: &str, bytes: &[u8]) -> bool {
     if lower.ends_with(".tf") || lower.ends_with(".tf.json") {
         return true;
     }
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return false;
-    };
-    let first = text.lines().map(str::trim).find(|l| {
-        !l.is_empty() && !l.starts_with('#') && !l.starts_with("//") && !l.starts_with("/*")
-    });
-    first.is_some_and(|line| {
-        let word = line
-            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-            .next()
-            .unwrap_or("");
-        matches!(
-            word,
-            "resource"
-                | "provider"
-                | "variable"
-                | "module"
-                | "terraform"
-                | "locals"
-                | "data"
-                | "output"
-        ) && line[word.len()..].trim_start().starts_with(['"', '{'])
-    })
+    // Only the first word that is not in a comment counts: a plan is one
+    // long line, and validating or splitting all of it here would cost as
+    // much as reading it.
+    let mut rest = bytes;
+    loop {
+        rest = rest.trim_ascii_start();
+        if !(rest.starts_with(b"#") || rest.starts_with(b"//") || rest.starts_with(b"/*")) {
+            break;
+        }
+        match rest.iter().position(|&b| b == b'\n') {
+            Some(end) => rest = &rest[end + 1..],
+            None => return false,
+        }
+    }
+    let length = rest
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+        .count();
+    let (word, after) = rest.split_at(length);
+    let after = after
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .map_or(&[][..], |i| &after[i..]);
+    matches!(
+        word,
+        b"resource"
+            | b"provider"
+            | b"variable"
+            | b"module"
+            | b"terraform"
+            | b"locals"
+            | b"data"
+            | b"output"
+    ) && (after.starts_with(b"\"") || after.starts_with(b"{"))
 }
 
 fn parse_text(
@@ -321,7 +332,9 @@ fn parse_text(
     }
 
     let trimmed = text.trim_start();
-    if let Some(offset) = helm_template_at(text) {
+    // JSON cannot hold a Helm template; a template may start with `{{`.
+    let json = trimmed.starts_with('{') && !trimmed.starts_with("{{");
+    if let Some(offset) = (!json).then(|| helm_template_at(text)).flatten() {
         return Err(InputError::Syntax {
             span: Span {
                 file: 0,
@@ -331,7 +344,7 @@ fn parse_text(
             message: "an unrendered Helm template: render it first (`helm template CHART | souverain scan -`)".into(),
         });
     }
-    if trimmed.starts_with('{') {
+    if json {
         // Kubernetes JSON says `apiVersion` and `kind` at the top; plans
         // never do. One pass reads the plan and those keys.
         let document = tfplan::Document::read(text, 0)?;
