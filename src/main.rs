@@ -10,6 +10,9 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Keeps infrastructure inside France: rejects non-French regions, unencrypted
 /// storage and non-qualified (SecNumCloud) providers in Terraform plans.
 #[derive(Parser)]
