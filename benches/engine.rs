@@ -1,7 +1,11 @@
 //! The native engine, in process: parsing the embedded policy (paid once per
-//! process), then one scan per input format with the policy loaded.
+//! process), one scan per input format with the policy loaded, then each
+//! stage (parse, resolve and rules, render) on large generated inputs
+//! (benches/support/generate.rs).
 //!
-//! `cargo bench --bench engine`; figures in docs/wasm.md ("What changed these figures").
+//! `cargo bench --bench engine`; figures in docs/performance.md and docs/wasm.md.
+
+mod support;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use souverain::input::hcl::{HclOptions, MemoryTree};
@@ -52,5 +56,80 @@ fn scan(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, policy, scan);
+/// Each stage on generated plans of 1k and 10k resources, manifests and a
+/// Terraform tree: throughput in input bytes.
+fn stages(c: &mut Criterion) {
+    use criterion::Throughput;
+    use souverain::input::{self, KeptAttributes};
+    let policy = Policy::embedded().expect("embedded policy");
+    let engine = Engine::new(&policy, None).expect("default profile");
+    let kept = policy.read_attributes();
+    for resources in [1_000, 10_000] {
+        let plan = support::generate::plan(resources);
+        let mut group = c.benchmark_group(format!("plan-{resources}"));
+        group.throughput(Throughput::Bytes(plan.len() as u64));
+        group.sample_size(20);
+        group.bench_function("parse", |b| {
+            b.iter(|| {
+                input::parse(
+                    "plan.json",
+                    black_box(plan.as_bytes()),
+                    &policy.kubernetes,
+                    &kept,
+                )
+            })
+        });
+        group.bench_function("parse, every attribute", |b| {
+            b.iter(|| {
+                input::parse(
+                    "plan.json",
+                    black_box(plan.as_bytes()),
+                    &policy.kubernetes,
+                    &KeptAttributes::All,
+                )
+            })
+        });
+        let parsed = input::parse("plan.json", plan.as_bytes(), &policy.kubernetes, &kept)
+            .unwrap_or_else(|_| panic!("the generated plan reads"));
+        group.bench_function("resolve and rules", |b| {
+            b.iter(|| engine.evaluate(black_box(&parsed.resources)))
+        });
+        let report =
+            souverain::Report::new("strict", vec![engine.scan("plan.json", plan.as_bytes())]);
+        group.bench_function("render json", |b| {
+            b.iter(|| souverain::report::json::render(black_box(&report)))
+        });
+        group.bench_function("render sarif", |b| {
+            b.iter(|| souverain::report::sarif::render(black_box(&report)))
+        });
+        group.bench_function("scan", |b| {
+            b.iter(|| engine.scan("plan.json", black_box(plan.as_bytes())))
+        });
+        group.finish();
+    }
+    let manifests = support::generate::manifests(1_000);
+    let mut group = c.benchmark_group("manifests-1000");
+    group.throughput(Throughput::Bytes(manifests.len() as u64));
+    group.sample_size(20);
+    group.bench_function("scan", |b| {
+        b.iter(|| engine.scan("all.yaml", black_box(manifests.as_bytes())))
+    });
+    group.finish();
+    let mut tree = MemoryTree::default();
+    let files = support::generate::hcl_tree(1_000);
+    let bytes: usize = files.iter().map(|(_, text)| text.len()).sum();
+    for (path, text) in files {
+        tree.files.insert(format!("gen/{path}"), text.into_bytes());
+    }
+    let options = HclOptions::default();
+    let mut group = c.benchmark_group("hcl-1000");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(10);
+    group.bench_function("scan", |b| {
+        b.iter(|| engine.scan_module("gen", "gen", None, &tree, &options))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, policy, scan, stages);
 criterion_main!(benches);

@@ -382,7 +382,12 @@ mod tests {
     use super::*;
 
     fn error_of(name: &str, bytes: &[u8]) -> InputError {
-        match parse(name, bytes, &crate::policy::KubernetesMap::default()) {
+        match parse(
+            name,
+            bytes,
+            &crate::policy::KubernetesMap::default(),
+            &KeptAttributes::All,
+        ) {
             Err(failed) => failed.error,
             Ok(_) => panic!("{name} accepted"),
         }

@@ -418,8 +418,11 @@ struct Plan<'a> {
     config_index: HashMap<ConfigKey, &'a ConfigResource>,
     /// Provider settings by configuration key and module path: resolved
     /// once, shared by the resources that use them.
-    settings: RefCell<HashMap<(String, Vec<String>), Arc<ProviderSettings>>>,
+    settings: RefCell<SettingsCache>,
 }
+
+/// Provider settings by configuration key and module path.
+type SettingsCache = HashMap<(String, Vec<String>), Arc<ProviderSettings>>;
 
 /// A value resolved from an expression, with the chain that led to it.
 struct Resolved {
