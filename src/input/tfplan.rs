@@ -244,6 +244,7 @@ pub fn resources(document: Document, kept: &KeptAttributes) -> Result<Vec<Resour
             let after = attributes(change.change.after)?;
             let unknown = attributes(change.change.after_unknown)?;
             resources.push(plan.resource(
+                kept,
                 change.address,
                 change.resource_type,
                 change.name,
@@ -268,6 +269,7 @@ pub fn resources(document: Document, kept: &KeptAttributes) -> Result<Vec<Resour
                     continue;
                 }
                 resources.push(plan.resource(
+                    kept,
                     planned.address,
                     planned.resource_type,
                     planned.name,
@@ -435,6 +437,7 @@ impl<'a> Plan<'a> {
     #[allow(clippy::too_many_arguments)]
     fn resource(
         &self,
+        kept: &KeptAttributes,
         address: String,
         resource_type: String,
         name: String,
@@ -451,7 +454,9 @@ impl<'a> Plan<'a> {
             .copied();
         let mut configured = BTreeMap::new();
         if let Some(config) = config {
-            for (attribute, expression) in &config.expressions {
+            // Provenance is only ever told of attributes the policy reads.
+            let read = config.expressions.iter().filter(|(a, _)| kept.keeps(a));
+            for (attribute, expression) in read {
                 let resolved = self.resolve(expression, &modules);
                 let kind = if resolved.chain.starts_with("var.") {
                     ProvenanceKind::Variable

@@ -165,8 +165,8 @@ pub struct LocationEntry {
     pub name: String,
     /// Other ids that resolve to this location: its zones, sub-regions or
     /// alternative spellings (anchored regex, matched after normalisation).
-    #[serde(default, deserialize_with = "de_opt_regex")]
-    pub matches: Option<Regex>,
+    #[serde(default, deserialize_with = "de_opt_pattern")]
+    pub matches: Option<Pattern>,
     pub confidence: Confidence,
     pub source: String,
 }
@@ -680,6 +680,81 @@ pub fn pattern_text(regex: &Regex) -> &str {
         .unwrap_or(text)
 }
 
+/// An anchored location pattern, with the literal prefixes one of which
+/// every match starts with: most values are ruled out by a prefix test,
+/// without running the regex (a lookup tries every location of a provider).
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    regex: Regex,
+    /// `None` when an alternative has no literal prefix.
+    prefixes: Option<Vec<String>>,
+}
+
+impl Pattern {
+    pub fn is_match(&self, text: &str) -> bool {
+        let possible = self
+            .prefixes
+            .as_ref()
+            .is_none_or(|prefixes| prefixes.iter().any(|p| text.starts_with(p.as_str())));
+        possible && self.regex.is_match(text)
+    }
+}
+
+/// The literal start of each top-level alternative of `pattern`, or `None`
+/// if one has none (it may start with a class, a group or a flag).
+fn literal_prefixes(pattern: &str) -> Option<Vec<String>> {
+    let mut alternatives = vec![String::new()];
+    let (mut depth, mut in_class, mut literal) = (0usize, false, true);
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+                literal = false;
+            }
+            '[' if !in_class => (in_class, literal) = (true, false),
+            ']' if in_class => in_class = false,
+            '(' if !in_class => (depth, literal) = (depth + 1, false),
+            ')' if !in_class => depth = depth.saturating_sub(1),
+            '|' if !in_class && depth == 0 => {
+                alternatives.push(String::new());
+                literal = true;
+            }
+            _ if !literal || in_class || depth > 0 => {}
+            '.' | '*' | '+' | '?' | '{' | '^' | '$' => {
+                // A quantifier makes the character before it optional.
+                if matches!(c, '*' | '?' | '{')
+                    && let Some(current) = alternatives.last_mut()
+                {
+                    current.pop();
+                }
+                literal = false;
+            }
+            c => {
+                if let Some(current) = alternatives.last_mut() {
+                    current.push(c);
+                }
+            }
+        }
+    }
+    alternatives
+        .iter()
+        .all(|a| !a.is_empty())
+        .then_some(alternatives)
+}
+
+fn de_opt_pattern<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Pattern>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let regex = Regex::new(&format!("^(?:{text})$"))
+        .map_err(|e| serde::de::Error::custom(format!("invalid regex `{text}`: {e}")))?;
+    Ok(Some(Pattern {
+        regex,
+        prefixes: literal_prefixes(&text),
+    }))
+}
+
 fn de_opt_regex<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Regex>, D::Error> {
     let Some(text) = Option::<String>::deserialize(d)? else {
         return Ok(None);
@@ -702,6 +777,39 @@ mod tests {
         let checked = Policy::embedded_checked().expect("embedded YAML passes every check");
         let fast = Policy::embedded().expect("embedded JSON loads");
         assert_eq!(format!("{fast:?}"), format!("{checked:?}"));
+    }
+
+    #[test]
+    fn literal_prefixes_are_what_every_match_starts_with() {
+        let prefixes = |p: &str| literal_prefixes(p);
+        assert_eq!(
+            prefixes("eu-west-3[a-z]|euw3-az[0-9]+"),
+            Some(vec!["eu-west-3".into(), "euw3-az".into()])
+        );
+        assert_eq!(prefixes("gra[0-9]*"), Some(vec!["gra".into()]));
+        assert_eq!(prefixes("fr-par-?1"), Some(vec!["fr-par".into()]));
+        assert_eq!(prefixes("ab(c|d)e"), Some(vec!["ab".into()]));
+        assert_eq!(prefixes("[a-z]+-west"), None);
+        assert_eq!(prefixes("x|(?i)y"), None);
+        assert_eq!(prefixes("a\\.b"), Some(vec!["a".into()]));
+        // On the embedded policy, the prefix test never rules out a value
+        // the regex accepts: each id followed by one more character.
+        let policy = Policy::embedded().unwrap();
+        let mut accepted = 0;
+        for provider in policy.providers.values() {
+            for location in &provider.locations {
+                let Some(pattern) = &location.matches else {
+                    continue;
+                };
+                for last in ('a'..='z').chain('0'..='9') {
+                    let candidate = provider.normalize.apply(&format!("{}{last}", location.id));
+                    let matched = pattern.regex.is_match(&candidate);
+                    assert_eq!(pattern.is_match(&candidate), matched, "{candidate}");
+                    accepted += usize::from(matched);
+                }
+            }
+        }
+        assert!(accepted > 50, "the candidates exercise the patterns: {accepted}");
     }
 
     #[test]

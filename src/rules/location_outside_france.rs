@@ -72,7 +72,6 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
         });
         return;
     };
-    let allowed = allowed_label(ctx.profile);
     for location in &subject.locations {
         let Some(value) = &location.value else {
             out.push(Draft {
@@ -133,8 +132,10 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
         out.push(Draft {
             verdict: Verdict::Violation,
             message: format!(
-                "{} is in {described}, outside {allowed} (from {})",
-                resource.address, location.provenance.detail
+                "{} is in {described}, outside {} (from {})",
+                resource.address,
+                allowed_label(ctx.profile),
+                location.provenance.detail
             ),
             help: suggestion(provider, location, ctx),
             location: Some(location.clone()),
