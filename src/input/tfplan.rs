@@ -28,7 +28,8 @@ struct PlanDoc<'a> {
     #[serde(borrow, default)]
     resource_changes: Option<Vec<&'a RawValue>>,
     #[serde(borrow, default)]
-    planned_values: Option<ValuesDoc<'a>>,
+    /// Read only when there are no `resource_changes` (it repeats them).
+    planned_values: Option<&'a RawValue>,
     #[serde(default)]
     configuration: Option<Configuration>,
     /// Present in `terraform show -json` of a state, not of a plan.
@@ -255,11 +256,12 @@ pub fn resources(document: Document, kept: &KeptAttributes) -> Result<Vec<Resour
                 span_of(raw),
             ));
         }
-    } else if let Some(root) = doc
-        .planned_values
-        .as_ref()
-        .and_then(|p| p.root_module.as_ref())
-    {
+    } else if let Some(raw) = doc.planned_values {
+        let values: ValuesDoc = serde_json::from_str(raw.get())
+            .map_err(|e| InputError::json(&e, raw.get(), span_of(raw).start))?;
+        let Some(root) = values.root_module.as_ref() else {
+            return Ok(resources);
+        };
         let mut stack = vec![root];
         while let Some(module) = stack.pop() {
             for raw in &module.resources {
