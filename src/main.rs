@@ -612,62 +612,80 @@ fn collect(args: &InputArgs, inventory: bool) -> Result<(Report, usize)> {
         vars: args.vars.clone(),
     };
 
-    let mut files = Vec::new();
-    let mut skipped = 0;
-    for path in &args.paths {
+    // Every input is listed first, then scanned on every core; the report
+    // keeps the order of the command line and of the directory walks.
+    let mut jobs = Vec::new();
+    for (walk_index, path) in args.paths.iter().enumerate() {
         if path.as_os_str() == "-" {
             let mut bytes = Vec::new();
-            match io::stdin().read_to_end(&mut bytes) {
-                Ok(_) => files.push(engine.scan("<stdin>", &bytes)),
-                Err(e) => files.push(FileReport::unreadable("<stdin>", &e.to_string())),
-            }
+            jobs.push(match io::stdin().read_to_end(&mut bytes) {
+                Ok(_) => Job::Stdin(bytes),
+                Err(e) => Job::Unreadable("<stdin>".into(), e.to_string()),
+            });
         } else if path.is_dir() {
             let (modules, others) = walk(path);
-            let reports: Vec<FileReport> = modules
-                .iter()
-                .map(|dir| {
-                    let name = dir.display().to_string();
-                    engine.scan_module(&name, &name, None, &FsTree, &options)
-                })
-                .collect();
-            // A directory another module calls is checked through that call,
-            // with its arguments; scanned as a root it would only repeat
-            // findings with its variables unset.
-            let called: std::collections::BTreeSet<String> = reports
-                .iter()
-                .flat_map(|r| r.modules.iter().map(|m| join(".", m)))
-                .collect();
-            files.extend(
-                reports
-                    .into_iter()
-                    .filter(|r| !called.contains(&join(".", &r.file))),
-            );
-            for file in others {
-                let report = scan_file(&engine, &file);
-                // In a directory, JSON that is not a plan (package.json...)
-                // and YAML that is not a manifest are someone else's files;
-                // a file that cannot be read is still an error.
-                if is_foreign(&report) {
-                    skipped += 1;
-                } else {
-                    files.push(report);
-                }
-            }
+            jobs.extend(modules.into_iter().map(|dir| Job::Module {
+                name: dir.display().to_string(),
+                dir: dir.display().to_string(),
+                only_file: None,
+                walk: Some(walk_index),
+            }));
+            jobs.extend(others.into_iter().map(|file| Job::File {
+                path: file,
+                walked: true,
+            }));
         } else if path.extension().is_some_and(|e| e == "tf") {
             let name = path.display().to_string();
             let dir = path
                 .parent()
                 .map(|p| p.display().to_string())
                 .filter(|d| !d.is_empty());
-            let dir = dir.unwrap_or_else(|| ".".into());
-            files.push(engine.scan_module(&name, &dir, Some(&name), &FsTree, &options));
+            jobs.push(Job::Module {
+                dir: dir.unwrap_or_else(|| ".".into()),
+                only_file: Some(name.clone()),
+                name,
+                walk: None,
+            });
         } else {
-            let report = scan_file(&engine, path);
-            if args.skip_foreign && is_foreign(&report) {
+            jobs.push(Job::File {
+                path: path.clone(),
+                walked: false,
+            });
+        }
+    }
+    let reports = scan_all(&engine, &jobs, &options);
+    // A directory another module of the same walk calls is checked through
+    // that call, with its arguments; scanned as a root it would only repeat
+    // findings with its variables unset.
+    let called: std::collections::BTreeSet<(usize, String)> = jobs
+        .iter()
+        .zip(&reports)
+        .filter_map(|(job, report)| match job {
+            Job::Module {
+                walk: Some(walk), ..
+            } => Some(report.modules.iter().map(move |m| (*walk, join(".", m)))),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let mut files = Vec::new();
+    let mut skipped = 0;
+    for (job, report) in jobs.iter().zip(reports) {
+        let keep = match job {
+            Job::Module {
+                walk: Some(walk), ..
+            } => !called.contains(&(*walk, join(".", &report.file))),
+            // In a directory, JSON that is not a plan (package.json...) and
+            // YAML that is not a manifest are someone else's files; a file
+            // that cannot be read is still an error.
+            Job::File { walked, .. } if (*walked || args.skip_foreign) && is_foreign(&report) => {
                 skipped += 1;
-            } else {
-                files.push(report);
+                false
             }
+            _ => true,
+        };
+        if keep {
+            files.push(report);
         }
     }
     let mut report = Report::new(engine.profile_name(), files);
@@ -806,6 +824,83 @@ fn is_foreign(report: &FileReport) -> bool {
         report.error,
         Some(InputError::NotAPlan(_) | InputError::Unsupported(_))
     )
+}
+
+/// One input to scan.
+enum Job {
+    Stdin(Vec<u8>),
+    Unreadable(String, String),
+    /// A Terraform module directory (or one `.tf` file of it); `walk` is
+    /// the index of the directory argument it was found under.
+    Module {
+        name: String,
+        dir: String,
+        only_file: Option<String>,
+        walk: Option<usize>,
+    },
+    /// A file named on the command line, or found by a directory walk.
+    File {
+        path: PathBuf,
+        walked: bool,
+    },
+}
+
+impl Job {
+    fn scan(&self, engine: &Engine, options: &HclOptions) -> FileReport {
+        match self {
+            Job::Stdin(bytes) => engine.scan("<stdin>", bytes),
+            Job::Unreadable(name, reason) => FileReport::unreadable(name, reason),
+            Job::Module {
+                name,
+                dir,
+                only_file,
+                ..
+            } => engine.scan_module(name, dir, only_file.as_deref(), &FsTree, options),
+            Job::File { path, .. } => scan_file(engine, path),
+        }
+    }
+}
+
+/// Scans the jobs on every core (inputs are independent), in their order.
+fn scan_all(engine: &Engine, jobs: &[Job], options: &HclOptions) -> Vec<FileReport> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len());
+    if threads <= 1 {
+        return jobs.iter().map(|job| job.scan(engine, options)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(job) = jobs.get(index) else {
+                return done;
+            };
+            done.push((index, job.scan(engine, options)));
+        }
+    };
+    let mut done: Vec<(usize, FileReport)> = std::thread::scope(|scope| {
+        // Helpers get the main thread's 8 MiB of stack: YAML nested to the
+        // depth limit recurses deeply (.cargo/config.toml does the same for
+        // tests). Without a helper, this thread does all the work.
+        let helpers: Vec<_> = (1..threads)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(8 << 20)
+                    .spawn_scoped(scope, work)
+                    .ok()
+            })
+            .collect();
+        let mut done = work();
+        for helper in helpers {
+            done.extend(helper.join().expect("a scan thread panicked"));
+        }
+        done
+    });
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, report)| report).collect()
 }
 
 fn scan_file(engine: &Engine, path: &Path) -> FileReport {

@@ -809,7 +809,10 @@ mod tests {
                 }
             }
         }
-        assert!(accepted > 50, "the candidates exercise the patterns: {accepted}");
+        assert!(
+            accepted > 50,
+            "the candidates exercise the patterns: {accepted}"
+        );
     }
 
     #[test]
