@@ -62,7 +62,10 @@ for n in 1000 10000 50000; do
   echo "## plan-$n.json: $n resources, $size bytes"
   commands=("$(souverain "$plan")" "$(opa "$plan")")
   table=$(mktemp)
-  hyperfine -N --warmup 1 --runs 10 --ignore-failure --style none \
+  runs=10
+  [ "$n" -ge 10000 ] && runs=5
+  [ "$n" -ge 50000 ] && runs=3
+  hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --style none \
     --export-markdown "$table" "${commands[@]}" >/dev/null 2>&1
   cat "$table"
   if [ "$n" -le "$checkov_up_to" ]; then

@@ -31,6 +31,14 @@ impl LineIndex {
         Self { starts }
     }
 
+    /// The byte range of 1-based `line` (its line break included) in a
+    /// text of `len` bytes.
+    pub fn line_range(&self, line: usize, len: usize) -> Option<(usize, usize)> {
+        let start = *self.starts.get(line.checked_sub(1)?)?;
+        let end = self.starts.get(line).copied().unwrap_or(len);
+        Some((start, end))
+    }
+
     /// 1-based line and column (column counted in bytes) of `offset`.
     pub fn position(&self, offset: usize) -> (usize, usize) {
         let line = self.starts.partition_point(|&start| start <= offset).max(1);
@@ -285,5 +293,15 @@ mod tests {
         assert_eq!(index.position(3), (2, 1));
         assert_eq!(index.position(6), (3, 1));
         assert_eq!(index.position(8), (4, 2));
+    }
+
+    #[test]
+    fn line_ranges_include_the_line_break() {
+        let index = LineIndex::new("ab\ncd\n\nef");
+        assert_eq!(index.line_range(1, 9), Some((0, 3)));
+        assert_eq!(index.line_range(3, 9), Some((6, 7)));
+        assert_eq!(index.line_range(4, 9), Some((7, 9)));
+        assert_eq!(index.line_range(5, 9), None);
+        assert_eq!(index.line_range(0, 9), None);
     }
 }
