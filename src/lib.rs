@@ -227,9 +227,15 @@ impl<'p> Engine<'p> {
 
     /// Scans one input. `file` names it in the report; it is never opened.
     pub fn scan(&self, file: &str, bytes: &[u8]) -> FileReport {
+        self.scan_owned(file, bytes.to_vec())
+    }
+
+    /// [`Engine::scan`], keeping `bytes` as the report's source text when
+    /// they are UTF-8: a large plan is then in memory once.
+    pub fn scan_owned(&self, file: &str, bytes: Vec<u8>) -> FileReport {
         self.report(
             file,
-            input::parse(file, bytes, &self.policy.kubernetes, &self.kept),
+            input::parse_owned(file, bytes, &self.policy.kubernetes, &self.kept),
         )
     }
 

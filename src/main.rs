@@ -906,7 +906,7 @@ fn scan_all(engine: &Engine, jobs: &[Job], options: &HclOptions) -> Vec<FileRepo
 fn scan_file(engine: &Engine, path: &Path) -> FileReport {
     let name = path.display().to_string();
     match std::fs::read(path) {
-        Ok(bytes) => engine.scan(&name, &bytes),
+        Ok(bytes) => engine.scan_owned(&name, bytes),
         Err(e) => FileReport::unreadable(&name, &e.to_string()),
     }
 }

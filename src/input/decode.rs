@@ -33,6 +33,28 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
     utf8(bytes, 0)
 }
 
+/// Decodes `bytes` to text, reusing them when they are already UTF-8: a
+/// large plan is then held once, not twice.
+pub fn decode_owned(mut bytes: Vec<u8>) -> Result<String, DecodeError> {
+    if is_utf16(&bytes) {
+        return decode(&bytes).map(Cow::into_owned);
+    }
+    let skipped = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    bytes.drain(..skipped);
+    String::from_utf8(bytes).map_err(|e| DecodeError::NotUtf8 {
+        offset: skipped + e.utf8_error().valid_up_to(),
+    })
+}
+
+/// UTF-16, by its byte order mark or, without one, by the zero bytes of
+/// ASCII characters (as `decode` reads it).
+fn is_utf16(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\xFF\xFE")
+        || bytes.starts_with(b"\xFE\xFF")
+        || (bytes.len() >= 4 && bytes[0] != 0 && bytes[1] == 0 && bytes[3] == 0)
+        || (bytes.len() >= 4 && bytes[0] == 0 && bytes[1] != 0 && bytes[2] == 0)
+}
+
 fn utf8(bytes: &[u8], skipped: usize) -> Result<Cow<'_, str>, DecodeError> {
     std::str::from_utf8(bytes)
         .map(Cow::Borrowed)
@@ -72,6 +94,24 @@ pub fn unwrap_setup_terraform(text: &str) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owned_decoding_reads_as_borrowed_decoding() {
+        for bytes in [
+            &b"{\"a\":1}"[..],
+            b"\xEF\xBB\xBF{\"a\":1}",
+            b"\xFF\xFE{\x00}\x00",
+            b"{\x00}\x00",
+            b"ok \xFF",
+            b"\xEF\xBB\xBFok \xFF",
+        ] {
+            assert_eq!(
+                decode_owned(bytes.to_vec()),
+                decode(bytes).map(Cow::into_owned),
+                "{bytes:?}"
+            );
+        }
+    }
 
     #[test]
     fn decodes_utf8_with_and_without_bom() {

@@ -222,9 +222,20 @@ pub fn parse(
     kubernetes: &crate::policy::KubernetesMap,
     kept: &KeptAttributes,
 ) -> Result<Parsed, Failed> {
-    if is_hcl(name, bytes) {
+    parse_owned(name, bytes.to_vec(), kubernetes, kept)
+}
+
+/// [`parse`], keeping `bytes` as the source text when they are UTF-8
+/// rather than copying them.
+pub fn parse_owned(
+    name: &str,
+    bytes: Vec<u8>,
+    kubernetes: &crate::policy::KubernetesMap,
+    kept: &KeptAttributes,
+) -> Result<Parsed, Failed> {
+    if is_hcl(name, &bytes) {
         let mut tree = hcl::MemoryTree::default();
-        tree.files.insert(hcl::join(".", name), bytes.to_vec());
+        tree.files.insert(hcl::join(".", name), bytes);
         return hcl::parse_module(
             ".",
             Some(&hcl::join(".", name)),
@@ -232,8 +243,8 @@ pub fn parse(
             &hcl::HclOptions::default(),
         );
     }
-    let text = match decode::decode(bytes) {
-        Ok(text) => text,
+    let source = match decode::decode_owned(bytes) {
+        Ok(text) => Source::from_text(name, text),
         Err(e) => {
             return Err(Failed {
                 sources: Vec::new(),
@@ -241,8 +252,9 @@ pub fn parse(
             });
         }
     };
-    let sources = vec![Source::new(name, &text)];
-    match parse_text(name, &text, kubernetes, kept) {
+    let parsed = parse_text(name, source.text(), kubernetes, kept);
+    let sources = vec![source];
+    match parsed {
         Ok((resources, notes)) => Ok(Parsed {
             sources,
             resources,

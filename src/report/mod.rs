@@ -47,11 +47,20 @@ pub struct Source {
 
 impl Source {
     pub fn new(name: impl Into<String>, text: &str) -> Self {
+        Self::from_text(name, text.to_string())
+    }
+
+    /// A source that keeps `text` as it is.
+    pub fn from_text(name: impl Into<String>, text: String) -> Self {
         Self {
             name: name.into(),
-            lines: LineIndex::new(text),
-            text: text.to_string(),
+            lines: LineIndex::new(&text),
+            text,
         }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     /// The text of a 1-based line, without its line break.
