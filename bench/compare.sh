@@ -61,6 +61,7 @@ for n in 1000 10000 50000; do
   echo
   echo "## plan-$n.json: $n resources, $size bytes"
   commands=("$(souverain "$plan")" "$(opa "$plan")")
+  labels=(souverain OPA)
   table=$(mktemp)
   runs=10
   [ "$n" -ge 10000 ] && runs=5
@@ -71,17 +72,19 @@ for n in 1000 10000 50000; do
   if [ "$n" -le "$checkov_up_to" ]; then
     # Checkov at its own pace: 3 runs on 1k resources, 1 beyond.
     commands+=("$(checkov "$plan")")
+    labels+=(Checkov)
     runs=3
     [ "$n" -gt 1000 ] && runs=1
     hyperfine -N --runs "$runs" --ignore-failure --style none \
       --export-markdown "$table" "$(checkov "$plan")" >/dev/null 2>&1
-    tail -1 "$table"
+    echo
+    cat "$table"
   fi
   rm -f "$table"
   echo
-  for command in "${commands[@]}"; do
-    read -r -a words <<<"$command"
-    echo "- peak RSS of \`${words[0]##*/} ${words[1]##*/}\`: $(rss "${words[@]}") KiB"
+  for i in "${!commands[@]}"; do
+    read -r -a words <<<"${commands[$i]}"
+    echo "- peak RSS of ${labels[$i]}: $(rss "${words[@]}") KiB"
   done
 done
 
