@@ -39,7 +39,11 @@ pub fn decode_owned(mut bytes: Vec<u8>) -> Result<String, DecodeError> {
     if is_utf16(&bytes) {
         return decode(&bytes).map(Cow::into_owned);
     }
-    let skipped = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let skipped = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     bytes.drain(..skipped);
     String::from_utf8(bytes).map_err(|e| DecodeError::NotUtf8 {
         offset: skipped + e.utf8_error().valid_up_to(),

@@ -27,8 +27,8 @@ struct PlanDoc<'a> {
     variables: BTreeMap<String, PlanVariable>,
     #[serde(borrow, default)]
     resource_changes: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, default)]
     /// Read only when there are no `resource_changes` (it repeats them).
+    #[serde(borrow, default)]
     planned_values: Option<&'a RawValue>,
     #[serde(default)]
     configuration: Option<Configuration>,
