@@ -393,6 +393,29 @@ fn parse_text(
 mod tests {
     use super::*;
 
+    #[test]
+    fn kept_attributes_parse_only_the_keys_a_policy_reads() {
+        let kept = KeptAttributes::Only(["region".to_string(), "t\"x".to_string()].into());
+        let text = r#"{"region": "eu-west-3", "tags": {"a": [1, {"b": null}]}, "t\"x": 1}"#;
+        assert_eq!(
+            kept.parse(text).unwrap(),
+            serde_json::json!({"region": "eu-west-3", "t\"x": 1})
+        );
+        assert_eq!(kept.parse("null").unwrap(), serde_json::Value::Null);
+        assert!(
+            kept.parse(r#"{"tags": [}"#).is_err(),
+            "skipped values are still checked"
+        );
+        assert!(
+            kept.parse(r#"{"region": 1} x"#).is_err(),
+            "trailing text is refused"
+        );
+        assert_eq!(
+            KeptAttributes::All.parse(text).unwrap(),
+            serde_json::from_str::<serde_json::Value>(text).unwrap()
+        );
+    }
+
     fn error_of(name: &str, bytes: &[u8]) -> InputError {
         match parse(
             name,
