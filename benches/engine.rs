@@ -75,7 +75,7 @@ fn stages(c: &mut Criterion) {
                     "plan.json",
                     black_box(plan.as_bytes()),
                     &policy.kubernetes,
-                    &kept,
+                    kept,
                 )
             })
         });
@@ -89,7 +89,7 @@ fn stages(c: &mut Criterion) {
                 )
             })
         });
-        let parsed = input::parse("plan.json", plan.as_bytes(), &policy.kubernetes, &kept)
+        let parsed = input::parse("plan.json", plan.as_bytes(), &policy.kubernetes, kept)
             .unwrap_or_else(|_| panic!("the generated plan reads"));
         group.bench_function("resolve and rules", |b| {
             b.iter(|| engine.evaluate(black_box(&parsed.resources)))

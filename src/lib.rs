@@ -127,8 +127,6 @@ pub struct Engine<'p> {
     selection: Selection,
     /// Whether reports carry the inventory of their resources.
     inventory: bool,
-    /// The resource attributes the policy reads; inputs skip the others.
-    kept: input::KeptAttributes,
 }
 
 /// Which rules run, and which of their findings fail the run (`--select`,
@@ -197,7 +195,6 @@ impl<'p> Engine<'p> {
             today: None,
             selection: Selection::default(),
             inventory: false,
-            kept: policy.read_attributes(),
         })
     }
 
@@ -235,7 +232,12 @@ impl<'p> Engine<'p> {
     pub fn scan_owned(&self, file: &str, bytes: Vec<u8>) -> FileReport {
         self.report(
             file,
-            input::parse_owned(file, bytes, &self.policy.kubernetes, &self.kept),
+            input::parse_owned(
+                file,
+                bytes,
+                &self.policy.kubernetes,
+                self.policy.read_attributes(),
+            ),
         )
     }
 

@@ -130,10 +130,11 @@ pub struct Failed {
 /// of the policy reads ([`crate::Policy::read_attributes`]). Plans carry
 /// far more (tags, user data, IAM documents as strings, computed ids);
 /// skipping them unparsed is most of what reading a plan costs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum KeptAttributes {
+    #[default]
     All,
-    Only(std::collections::HashSet<String>),
+    Only(std::collections::BTreeSet<String>),
 }
 
 impl KeptAttributes {

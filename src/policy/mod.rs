@@ -448,6 +448,8 @@ pub struct Policy {
     pub profiles: BTreeMap<String, Profile>,
     pub default_profile: String,
     pub kubernetes: KubernetesMap,
+    /// Derived from the entries on every merge: what plan readers keep.
+    read_attributes: crate::input::KeptAttributes,
 }
 
 impl Policy {
@@ -523,6 +525,7 @@ impl Policy {
         if let Some(default) = file.default_profile {
             self.default_profile = default;
         }
+        self.read_attributes = self.attributes_read();
     }
 
     fn check_complete(&self, file: &str) -> Result<(), PolicyError> {
@@ -568,7 +571,11 @@ impl Policy {
     /// The top-level resource attributes some path of the policy reads
     /// (location attributes, encryption checks, account defaults): a plan
     /// reader may skip the others.
-    pub fn read_attributes(&self) -> crate::input::KeptAttributes {
+    pub fn read_attributes(&self) -> &crate::input::KeptAttributes {
+        &self.read_attributes
+    }
+
+    fn attributes_read(&self) -> crate::input::KeptAttributes {
         let root = |path: &AttrPath| match path.segments().first() {
             Some(crate::path::Segment::Key(key)) => Some(key.clone()),
             _ => None,
