@@ -503,7 +503,7 @@ fn run(cli: Cli) -> Result<u8> {
 }
 
 fn scan(args: ScanArgs) -> Result<u8> {
-    let (report, skipped) = collect(&args.input, false)?;
+    let (report, skipped) = collect(&args.input, false, &today()?)?;
     let formats = if args.formats.is_empty() {
         vec![(OutputFormat::Text, None)]
     } else {
@@ -513,16 +513,11 @@ fn scan(args: ScanArgs) -> Result<u8> {
     for (format, file) in &formats {
         let rendered = format.render(&report);
         match file {
-            Some(file) => std::fs::write(file, rendered)
-                .with_context(|| format!("cannot write {}", file.display()))?,
+            Some(file) => write_output(Some(file), &rendered)?,
             None => main_output.push_str(&rendered),
         }
     }
-    match &args.output {
-        Some(file) => std::fs::write(file, main_output)
-            .with_context(|| format!("cannot write {}", file.display()))?,
-        None => print(&main_output),
-    }
+    write_output(args.output.as_deref(), &main_output)?;
     if skipped > 0 && formats.iter().any(|(f, _)| *f == OutputFormat::Text) {
         eprintln!(
             "souverain: skipped {skipped} file(s) that are neither Terraform nor Kubernetes inputs"
@@ -536,14 +531,13 @@ fn create_baseline(args: &InputArgs, path: &Path) -> Result<u8> {
     if args.baseline.is_some() {
         anyhow::bail!("baseline create writes a baseline: --baseline does not apply");
     }
-    let (report, _) = collect(args, false)?;
+    let (report, _) = collect(args, false, &today()?)?;
     if report.summary().errors > 0 {
         print(&souverain::report::text::render(&report));
         anyhow::bail!("some inputs could not be read: no baseline written");
     }
     let baseline = souverain::report::baseline::Baseline::of(&report);
-    std::fs::write(path, baseline.render())
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    write_output(Some(path), &baseline.render())?;
     eprintln!(
         "souverain: {} finding(s) recorded in {}; `souverain scan --baseline {}` now fails only on new ones",
         baseline.findings.len(),
@@ -556,17 +550,13 @@ fn create_baseline(args: &InputArgs, path: &Path) -> Result<u8> {
 /// `report`: the inventory of the resources scanned.
 fn report(args: &ReportArgs) -> Result<u8> {
     use souverain::report::inventory;
-    let (report, _) = collect(&args.input, true)?;
     let today = today()?;
+    let (report, _) = collect(&args.input, true, &today)?;
     let rendered = match args.format {
         InventoryFormat::Markdown => inventory::markdown(&report, &today),
         InventoryFormat::Html => inventory::html(&report, &today),
     };
-    match &args.output {
-        Some(file) => std::fs::write(file, rendered)
-            .with_context(|| format!("cannot write {}", file.display()))?,
-        None => print(&rendered),
-    }
+    write_output(args.output.as_deref(), &rendered)?;
     let errors = report.summary().errors;
     if errors > 0 {
         eprintln!("souverain: {errors} input(s) could not be read; the inventory says which");
@@ -578,7 +568,7 @@ fn report(args: &ReportArgs) -> Result<u8> {
 /// Scans every path of the command line, with the inventory of their
 /// resources if asked, and applies the waivers file and the baseline: the
 /// report, and how many files of walked directories were skipped as foreign.
-fn collect(args: &InputArgs, inventory: bool) -> Result<(Report, usize)> {
+fn collect(args: &InputArgs, inventory: bool, today: &str) -> Result<(Report, usize)> {
     let mut policy = Policy::embedded().map_err(report_policy_error)?;
     for path in &args.policies {
         let name = path.display().to_string();
@@ -599,10 +589,9 @@ fn collect(args: &InputArgs, inventory: bool) -> Result<(Report, usize)> {
             .map_err(|e| anyhow::anyhow!("--ignore: {e}"))?;
     }
     let waivers = load_waivers_file(args)?;
-    let today = today()?;
     let baseline = args.baseline.as_deref().map(load_baseline).transpose()?;
     let mut engine = Engine::new(&policy, args.profile.as_deref())?
-        .with_today(&today)
+        .with_today(today)
         .with_selection(selection);
     if inventory {
         engine = engine.with_inventory();
@@ -690,7 +679,7 @@ fn collect(args: &InputArgs, inventory: bool) -> Result<(Report, usize)> {
     }
     let mut report = Report::new(engine.profile_name(), files);
     if let Some((file, base)) = &waivers {
-        apply_waivers_file(file, base, &mut report, &today);
+        apply_waivers_file(file, base, &mut report, today);
     }
     if let Some((baseline, name)) = &baseline {
         let fixed = baseline.apply(&mut report, name);
@@ -950,6 +939,19 @@ fn walk(dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
     modules.sort();
     files.sort();
     (modules, files)
+}
+
+/// Writes `text` to `file`, or to standard output.
+fn write_output(file: Option<&Path>, text: &str) -> Result<()> {
+    match file {
+        Some(file) => {
+            std::fs::write(file, text).with_context(|| format!("cannot write {}", file.display()))
+        }
+        None => {
+            print(text);
+            Ok(())
+        }
+    }
 }
 
 /// Writes to stdout; a closed pipe (`| head`) ends the output quietly.
