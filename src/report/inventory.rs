@@ -7,7 +7,7 @@
 //! The document is built once ([`Document`]) and written as Markdown or as
 //! one self-contained HTML page, so both say exactly the same thing.
 
-use super::{FileReport, Report};
+use super::{FileReport, Report, plural, xml_escape};
 use crate::inventory::{Encryption, Entry, KnownLocation, Offer, QualifiedOffer};
 use crate::model::LocationKind;
 use crate::policy::{Confidence, EncryptionOutcome, ProviderKind};
@@ -515,10 +515,6 @@ fn confidence(confidence: Confidence) -> &'static str {
     }
 }
 
-fn plural(count: usize) -> &'static str {
-    if count == 1 { "" } else { "s" }
-}
-
 /// GitHub-flavoured Markdown.
 struct Markdown(String);
 
@@ -581,11 +577,7 @@ struct Html(String);
 
 impl Html {
     fn inline(text: &str) -> String {
-        let escaped = text
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;");
+        let escaped = xml_escape(text);
         // Backticks pair into code spans; an unpaired last one stays as it is.
         let parts: Vec<&str> = escaped.split('`').collect();
         let paired = (parts.len() - 1) / 2 * 2;

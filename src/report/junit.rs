@@ -4,7 +4,7 @@
 //! could not be read an error. An input without findings is one passing
 //! case, so that it shows as checked.
 
-use super::{FileReport, Report};
+use super::{FileReport, Report, xml_escape};
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
@@ -28,26 +28,26 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">",
-            escape(&file.file),
+            xml_escape(&file.file),
             case_count(file)
         );
         let _ = writeln!(
             out,
             "    <properties><property name=\"profile\" value=\"{}\"/></properties>",
-            escape(&report.profile)
+            xml_escape(&report.profile)
         );
         if let Some(error) = &file.error {
             let _ = writeln!(
                 out,
                 "    <testcase classname=\"{0}\" name=\"read {0}\">\n      <error message=\"{1}\" type=\"input\">{1}</error>\n    </testcase>",
-                escape(&file.file),
-                escape(&error.to_string())
+                xml_escape(&file.file),
+                xml_escape(&error.to_string())
             );
         } else if file.findings.is_empty() {
             let _ = writeln!(
                 out,
                 "    <testcase classname=\"{0}\" name=\"{1} resource(s): no findings\"/>",
-                escape(&file.file),
+                xml_escape(&file.file),
                 file.resources
             );
         }
@@ -57,9 +57,9 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\">",
-                escape(&file.file),
-                escape(&name),
-                escape(at.file),
+                xml_escape(&file.file),
+                xml_escape(&name),
+                xml_escape(at.file),
                 at.line
             );
             let body = format!(
@@ -70,19 +70,19 @@ pub fn render(report: &Report) -> String {
                 let _ = writeln!(
                     out,
                     "      <skipped message=\"waived: {}\"/>",
-                    escape(&waiver.reason)
+                    xml_escape(&waiver.reason)
                 );
             } else if finding.failing {
                 let _ = writeln!(
                     out,
                     "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                    escape(&finding.message),
+                    xml_escape(&finding.message),
                     finding.verdict.as_str(),
-                    escape(&body)
+                    xml_escape(&body)
                 );
             } else {
                 // Undetermined, and the profile does not fail on it.
-                let _ = writeln!(out, "      <system-out>{}</system-out>", escape(&body));
+                let _ = writeln!(out, "      <system-out>{}</system-out>", xml_escape(&body));
             }
             out.push_str("    </testcase>\n");
         }
@@ -94,23 +94,4 @@ pub fn render(report: &Report) -> String {
 
 fn case_count(file: &FileReport) -> usize {
     file.findings.len().max(1)
-}
-
-/// Text in attributes and elements; control characters XML 1.0 forbids
-/// are dropped.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' | '\t' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -2,7 +2,7 @@
 //! the outcome in the heading, the counts, then one table row per finding
 //! with where it is and how to fix it.
 
-use super::{FileReport, Report};
+use super::{FileReport, Report, plural};
 use crate::model::Finding;
 use std::fmt::Write;
 
@@ -123,10 +123,6 @@ fn what_and_where(file: &FileReport, finding: &Finding) -> String {
         cell(at.file),
         at.line
     )
-}
-
-fn plural(count: usize) -> &'static str {
-    if count == 1 { "" } else { "s" }
 }
 
 /// Text for a table cell: one line, pipes escaped.

@@ -1,6 +1,6 @@
 //! Human-readable output, in the style of compilers: what, where, how to fix.
 
-use super::Report;
+use super::{Report, plural};
 use crate::model::Verdict;
 use std::fmt::Write;
 
@@ -116,8 +116,4 @@ fn snippet(out: &mut String, line: usize, column: usize, width: usize, text: &st
         .saturating_sub(column.saturating_sub(1));
     let carets = "^".repeat(width.min(rest).max(1));
     let _ = writeln!(out, "{pad} | {caret_at}{carets}");
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
