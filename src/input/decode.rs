@@ -13,31 +13,20 @@ pub enum DecodeError {
 
 /// Decodes `bytes` to text, borrowing when it is already UTF-8.
 pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return utf8(rest, 3);
+    if let Some((units, unit)) = utf16_layout(bytes) {
+        return utf16(units, unit);
     }
-    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-        return utf16(rest, u16::from_le_bytes);
+    match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => utf8(rest, 3),
+        None => utf8(bytes, 0),
     }
-    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
-        return utf16(rest, u16::from_be_bytes);
-    }
-    // UTF-16 without a BOM: JSON starts with an ASCII character, so every
-    // other byte is zero.
-    if bytes.len() >= 4 && bytes[0] != 0 && bytes[1] == 0 && bytes[3] == 0 {
-        return utf16(bytes, u16::from_le_bytes);
-    }
-    if bytes.len() >= 4 && bytes[0] == 0 && bytes[1] != 0 && bytes[2] == 0 {
-        return utf16(bytes, u16::from_be_bytes);
-    }
-    utf8(bytes, 0)
 }
 
 /// Decodes `bytes` to text, reusing them when they are already UTF-8: a
 /// large plan is then held once, not twice.
 pub fn decode_owned(mut bytes: Vec<u8>) -> Result<String, DecodeError> {
-    if is_utf16(&bytes) {
-        return decode(&bytes).map(Cow::into_owned);
+    if let Some((units, unit)) = utf16_layout(&bytes) {
+        return utf16(units, unit).map(Cow::into_owned);
     }
     let skipped = if bytes.starts_with(b"\xEF\xBB\xBF") {
         3
@@ -50,13 +39,23 @@ pub fn decode_owned(mut bytes: Vec<u8>) -> Result<String, DecodeError> {
     })
 }
 
-/// UTF-16, by its byte order mark or, without one, by the zero bytes of
-/// ASCII characters (as `decode` reads it).
-fn is_utf16(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"\xFF\xFE")
-        || bytes.starts_with(b"\xFE\xFF")
-        || (bytes.len() >= 4 && bytes[0] != 0 && bytes[1] == 0 && bytes[3] == 0)
-        || (bytes.len() >= 4 && bytes[0] == 0 && bytes[1] != 0 && bytes[2] == 0)
+/// UTF-16 text: the code units after the byte order mark, and their byte
+/// order. Without a BOM, JSON starts with an ASCII character, so every
+/// other byte is zero.
+fn utf16_layout(bytes: &[u8]) -> Option<(&[u8], fn([u8; 2]) -> u16)> {
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        return Some((rest, u16::from_le_bytes));
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        return Some((rest, u16::from_be_bytes));
+    }
+    if bytes.len() >= 4 && bytes[0] != 0 && bytes[1] == 0 && bytes[3] == 0 {
+        return Some((bytes, u16::from_le_bytes));
+    }
+    if bytes.len() >= 4 && bytes[0] == 0 && bytes[1] != 0 && bytes[2] == 0 {
+        return Some((bytes, u16::from_be_bytes));
+    }
+    None
 }
 
 fn utf8(bytes: &[u8], skipped: usize) -> Result<Cow<'_, str>, DecodeError> {
