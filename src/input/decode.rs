@@ -39,10 +39,13 @@ pub fn decode_owned(mut bytes: Vec<u8>) -> Result<String, DecodeError> {
     })
 }
 
+/// How two bytes make a UTF-16 code unit.
+type ByteOrder = fn([u8; 2]) -> u16;
+
 /// UTF-16 text: the code units after the byte order mark, and their byte
 /// order. Without a BOM, JSON starts with an ASCII character, so every
 /// other byte is zero.
-fn utf16_layout(bytes: &[u8]) -> Option<(&[u8], fn([u8; 2]) -> u16)> {
+fn utf16_layout(bytes: &[u8]) -> Option<(&[u8], ByteOrder)> {
     if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
         return Some((rest, u16::from_le_bytes));
     }
@@ -66,7 +69,7 @@ fn utf8(bytes: &[u8], skipped: usize) -> Result<Cow<'_, str>, DecodeError> {
         })
 }
 
-fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<Cow<'static, str>, DecodeError> {
+fn utf16(bytes: &[u8], unit: ByteOrder) -> Result<Cow<'static, str>, DecodeError> {
     if !bytes.len().is_multiple_of(2) {
         return Err(DecodeError::BadUtf16);
     }
