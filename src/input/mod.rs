@@ -145,38 +145,53 @@ impl KeptAttributes {
         }
     }
 
-    /// Parses the JSON `text`; of an object, only the kept keys.
+    /// Parses the attributes in `text`: an object, of which only the kept
+    /// keys, or null for none.
     pub fn parse(&self, text: &str) -> Result<serde_json::Value, serde_json::Error> {
         use serde::de::DeserializeSeed;
-        if matches!(self, KeptAttributes::All) || !text.trim_start().starts_with('{') {
-            return serde_json::from_str(text);
-        }
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        let value = Pruned(self).deserialize(&mut deserializer)?;
+        let value = Attributes(self).deserialize(&mut deserializer)?;
         deserializer.end()?;
         Ok(value)
     }
 }
 
-/// An object with only the kept keys; the other values are skipped unbuilt.
-struct Pruned<'k>(&'k KeptAttributes);
+/// A resource's attributes: an object with only the kept keys, the other
+/// values skipped unbuilt. Null (every attribute unknown until apply) is an
+/// empty object.
+pub(crate) struct Attributes<'k>(pub &'k KeptAttributes);
 
-impl<'de> serde::de::DeserializeSeed<'de> for Pruned<'_> {
+impl<'de> serde::de::DeserializeSeed<'de> for Attributes<'_> {
     type Value = serde_json::Value;
 
     fn deserialize<D: serde::Deserializer<'de>>(
         self,
         deserializer: D,
     ) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_map(self)
+        deserializer.deserialize_option(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for Pruned<'_> {
+impl<'de> serde::de::Visitor<'de> for Attributes<'_> {
     type Value = serde_json::Value;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an object of attributes")
+        f.write_str("an object of attributes, or null")
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Object(serde_json::Map::new()))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Object(serde_json::Map::new()))
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
@@ -193,7 +208,7 @@ impl<'de> serde::de::Visitor<'de> for Pruned<'_> {
 }
 
 /// A key, borrowed from the text when it has no escapes.
-struct Key<'de>(std::borrow::Cow<'de, str>);
+pub(crate) struct Key<'de>(pub std::borrow::Cow<'de, str>);
 
 impl<'de> serde::Deserialize<'de> for Key<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -402,7 +417,11 @@ mod tests {
             kept.parse(text).unwrap(),
             serde_json::json!({"region": "eu-west-3", "t\"x": 1})
         );
-        assert_eq!(kept.parse("null").unwrap(), serde_json::Value::Null);
+        assert_eq!(kept.parse("null").unwrap(), serde_json::json!({}));
+        assert!(
+            kept.parse("\"eu-west-3\"").is_err(),
+            "attributes are an object"
+        );
         assert!(
             kept.parse(r#"{"tags": [}"#).is_err(),
             "skipped values are still checked"

@@ -12,13 +12,14 @@
 use crate::model::{Action, Provenance, ProvenanceKind, ProviderSettings, Resource, Span};
 use crate::path::{self, Segment};
 use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use super::{InputError, KeptAttributes};
+use super::{Attributes, InputError, KeptAttributes, Key};
 
 #[derive(Deserialize)]
 struct PlanDoc<'a> {
@@ -30,8 +31,8 @@ struct PlanDoc<'a> {
     /// Read only when there are no `resource_changes` (it repeats them).
     #[serde(borrow, default)]
     planned_values: Option<&'a RawValue>,
-    #[serde(default)]
-    configuration: Option<Configuration>,
+    #[serde(borrow, default)]
+    configuration: Option<Configuration<'a>>,
     /// Present in `terraform show -json` of a state, not of a plan.
     #[serde(borrow, default)]
     values: Option<&'a RawValue>,
@@ -94,31 +95,109 @@ struct ValuesModule<'a> {
     child_modules: Vec<ValuesModule<'a>>,
 }
 
-#[derive(Deserialize)]
-struct ResourceChange<'a> {
+/// A resource change with only what is read: `after` and `after_unknown`
+/// hold the kept attributes, everything else (`before`, sensitivity maps,
+/// replace paths) is skipped unbuilt. Read by [`ChangeSeed`] in one pass.
+struct ResourceChange {
     address: String,
-    #[serde(default)]
     mode: Option<String>,
-    #[serde(rename = "type")]
     resource_type: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     provider_name: String,
-    #[serde(borrow)]
-    change: Change<'a>,
+    actions: Vec<String>,
+    after: Value,
+    after_unknown: Value,
 }
 
-/// `after` and `after_unknown` are kept raw and parsed with only the
-/// attributes the policy reads (`KeptAttributes`).
-#[derive(Deserialize)]
-struct Change<'a> {
-    #[serde(default)]
-    actions: Vec<String>,
-    #[serde(borrow)]
-    after: Option<&'a RawValue>,
-    #[serde(borrow)]
-    after_unknown: Option<&'a RawValue>,
+/// Reads a [`ResourceChange`], pruning its attributes as it goes: a derived
+/// `Deserialize` could not take the [`KeptAttributes`], so the attributes
+/// would be kept raw and parsed a second time.
+struct ChangeSeed<'k>(&'k KeptAttributes);
+
+impl<'de> DeserializeSeed<'de> for ChangeSeed<'_> {
+    type Value = ResourceChange;
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<ResourceChange, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ChangeSeed<'_> {
+    type Value = ResourceChange;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a resource change")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ResourceChange, A::Error> {
+        let (mut address, mut resource_type, mut body) = (None, None, None);
+        let (mut mode, mut name, mut provider_name) = (None, String::new(), String::new());
+        while let Some(Key(key)) = map.next_key()? {
+            match key.as_ref() {
+                "address" => address = Some(map.next_value()?),
+                "mode" => mode = map.next_value()?,
+                "type" => resource_type = Some(map.next_value()?),
+                "name" => name = map.next_value()?,
+                "provider_name" => provider_name = map.next_value()?,
+                "change" => body = Some(map.next_value_seed(ChangeBodySeed(self.0))?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let (actions, after, after_unknown) =
+            body.ok_or_else(|| A::Error::missing_field("change"))?;
+        Ok(ResourceChange {
+            address: address.ok_or_else(|| A::Error::missing_field("address"))?,
+            mode,
+            resource_type: resource_type.ok_or_else(|| A::Error::missing_field("type"))?,
+            name,
+            provider_name,
+            actions,
+            after,
+            after_unknown,
+        })
+    }
+}
+
+/// The `change` of a resource change: its actions, `after` and
+/// `after_unknown` (absent or null: no attributes).
+struct ChangeBodySeed<'k>(&'k KeptAttributes);
+
+impl<'de> DeserializeSeed<'de> for ChangeBodySeed<'_> {
+    type Value = (Vec<String>, Value, Value);
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ChangeBodySeed<'_> {
+    type Value = (Vec<String>, Value, Value);
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a change with `actions`, `after` and `after_unknown`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut actions = Vec::new();
+        let mut after = Value::Object(Map::new());
+        let mut after_unknown = Value::Object(Map::new());
+        while let Some(Key(key)) = map.next_key()? {
+            match key.as_ref() {
+                "actions" => actions = map.next_value()?,
+                "after" => after = map.next_value_seed(Attributes(self.0))?,
+                "after_unknown" => after_unknown = map.next_value_seed(Attributes(self.0))?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok((actions, after, after_unknown))
+    }
 }
 
 #[derive(Deserialize)]
@@ -137,11 +216,12 @@ struct PlannedResource<'a> {
 }
 
 #[derive(Deserialize, Default)]
-struct Configuration {
+struct Configuration<'a> {
     #[serde(default)]
     provider_config: BTreeMap<String, ProviderConfig>,
     #[serde(default)]
-    root_module: ConfigModule,
+    #[serde(borrow)]
+    root_module: ConfigModule<'a>,
 }
 
 #[derive(Deserialize)]
@@ -153,17 +233,19 @@ struct ProviderConfig {
 }
 
 #[derive(Deserialize, Default)]
-struct ConfigModule {
+struct ConfigModule<'a> {
     #[serde(default)]
-    resources: Vec<ConfigResource>,
+    #[serde(borrow)]
+    resources: Vec<ConfigResource<'a>>,
     #[serde(default)]
-    module_calls: BTreeMap<String, ModuleCall>,
+    #[serde(borrow)]
+    module_calls: BTreeMap<String, ModuleCall<'a>>,
     #[serde(default)]
     variables: BTreeMap<String, ConfigVariable>,
 }
 
 #[derive(Deserialize)]
-struct ConfigResource {
+struct ConfigResource<'a> {
     #[serde(default)]
     mode: Option<String>,
     #[serde(rename = "type")]
@@ -171,16 +253,47 @@ struct ConfigResource {
     name: String,
     #[serde(default)]
     provider_config_key: Option<String>,
-    #[serde(default)]
-    expressions: Map<String, Value>,
+    #[serde(borrow, default)]
+    expressions: Option<RawExpressions<'a>>,
+}
+
+/// A resource's `expressions`, kept raw: they hold every argument, tags and
+/// policy documents included, and only the kept attributes are ever read
+/// (once, when the resource is deployed).
+struct RawExpressions<'a>(&'a RawValue);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawExpressions<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <&RawValue>::deserialize(deserializer)?;
+        if raw.get().starts_with('{') {
+            Ok(Self(raw))
+        } else {
+            Err(D::Error::invalid_type(
+                serde::de::Unexpected::Other(raw.get()),
+                &"an object of expressions",
+            ))
+        }
+    }
+}
+
+impl RawExpressions<'_> {
+    /// The expressions of the kept attributes.
+    fn kept(&self, kept: &KeptAttributes) -> Map<String, Value> {
+        match kept.parse(self.0.get()) {
+            Ok(Value::Object(expressions)) => expressions,
+            // Checked to be a JSON object when read.
+            _ => Map::new(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
-struct ModuleCall {
+struct ModuleCall<'a> {
     #[serde(default)]
     expressions: Map<String, Value>,
     #[serde(default)]
-    module: ConfigModule,
+    #[serde(borrow)]
+    module: ConfigModule<'a>,
 }
 
 #[derive(Deserialize)]
@@ -222,19 +335,17 @@ pub fn resources(document: Document, kept: &KeptAttributes) -> Result<Vec<Resour
             None => Ok(Value::Object(Map::new())),
             Some(raw) => kept
                 .parse(raw.get())
-                .map(|value| match value {
-                    Value::Null => Value::Object(Map::new()),
-                    value => value,
-                })
                 .map_err(|e| InputError::json(&e, raw.get(), span_of(raw).start)),
         }
     };
     let mut resources = Vec::new();
     if let Some(changes) = &doc.resource_changes {
         for raw in changes {
-            let change: ResourceChange = serde_json::from_str(raw.get())
+            let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+            let change = ChangeSeed(kept)
+                .deserialize(&mut deserializer)
                 .map_err(|e| InputError::json(&e, raw.get(), span_of(raw).start))?;
-            let Some(action) = deployed_action(&change.change.actions) else {
+            let Some(action) = deployed_action(&change.actions) else {
                 continue;
             };
             if change.mode.as_deref() == Some("data") {
@@ -242,8 +353,6 @@ pub fn resources(document: Document, kept: &KeptAttributes) -> Result<Vec<Resour
             }
             // `after` is null when every attribute is unknown until apply;
             // the resource is deployed all the same.
-            let after = attributes(change.change.after)?;
-            let unknown = attributes(change.change.after_unknown)?;
             resources.push(plan.resource(
                 kept,
                 change.address,
@@ -251,8 +360,8 @@ pub fn resources(document: Document, kept: &KeptAttributes) -> Result<Vec<Resour
                 change.name,
                 &change.provider_name,
                 action,
-                after,
-                unknown,
+                change.after,
+                change.after_unknown,
                 span_of(raw),
             ));
         }
@@ -391,7 +500,7 @@ fn module_address(path: &[String]) -> String {
 
 type ConfigKey = (Vec<String>, bool, String, String);
 
-fn index_config(root: &ConfigModule) -> HashMap<ConfigKey, &ConfigResource> {
+fn index_config<'a>(root: &'a ConfigModule<'a>) -> HashMap<ConfigKey, &'a ConfigResource<'a>> {
     let mut index = HashMap::new();
     let mut stack: Vec<(Vec<String>, &ConfigModule)> = vec![(Vec::new(), root)];
     while let Some((path, module)) = stack.pop() {
@@ -418,8 +527,8 @@ fn index_config(root: &ConfigModule) -> HashMap<ConfigKey, &ConfigResource> {
 
 struct Plan<'a> {
     variables: &'a BTreeMap<String, PlanVariable>,
-    configuration: &'a Configuration,
-    config_index: HashMap<ConfigKey, &'a ConfigResource>,
+    configuration: &'a Configuration<'a>,
+    config_index: HashMap<ConfigKey, &'a ConfigResource<'a>>,
     /// Provider settings by configuration key and module path: resolved
     /// once, shared by the resources that use them.
     settings: RefCell<SettingsCache>,
@@ -457,8 +566,8 @@ impl<'a> Plan<'a> {
         let mut configured = BTreeMap::new();
         if let Some(config) = config {
             // Provenance is only ever told of attributes the policy reads.
-            let read = config.expressions.iter().filter(|(a, _)| kept.keeps(a));
-            for (attribute, expression) in read {
+            let expressions = config.expressions.as_ref().map(|raw| raw.kept(kept));
+            for (attribute, expression) in expressions.iter().flatten() {
                 let resolved = self.resolve(expression, &modules);
                 let kind = if resolved.chain.starts_with("var.") {
                     ProvenanceKind::Variable
@@ -733,7 +842,7 @@ impl<'a> Plan<'a> {
         }
     }
 
-    fn module_call(&self, scope: &[String]) -> Option<&'a ModuleCall> {
+    fn module_call(&self, scope: &[String]) -> Option<&'a ModuleCall<'a>> {
         let mut module = &self.configuration.root_module;
         let mut call = None;
         for name in scope {
@@ -821,6 +930,76 @@ mod tests {
             Some(Action::Replace)
         );
         assert_eq!(deployed_action(&actions(&["no-op"])), Some(Action::NoOp));
+    }
+
+    fn read_change(text: &str) -> Result<ResourceChange, serde_json::Error> {
+        let kept = KeptAttributes::Only(["region".to_string()].into());
+        ChangeSeed(&kept).deserialize(&mut serde_json::Deserializer::from_str(text))
+    }
+
+    #[test]
+    fn a_change_is_read_with_only_the_kept_attributes() {
+        let change = read_change(
+            r#"{"address": "aws_s3_bucket.b", "type": "aws_s3_bucket", "name": "b", "extra": [1],
+                "change": {"actions": ["create"], "before": {"region": "us-east-1"},
+                           "after": {"region": "eu-west-3", "tags": {"a": "b"}},
+                           "after_unknown": {"arn": true}}}"#,
+        )
+        .unwrap();
+        assert_eq!(change.address, "aws_s3_bucket.b");
+        assert_eq!(change.actions, ["create"]);
+        assert_eq!(change.after, serde_json::json!({"region": "eu-west-3"}));
+        assert_eq!(change.after_unknown, serde_json::json!({}));
+
+        // Every attribute unknown until apply: `after` is null.
+        let unknown = read_change(
+            r#"{"address": "a.b", "type": "a", "change": {"actions": ["create"], "after": null}}"#,
+        )
+        .unwrap();
+        assert_eq!(unknown.after, serde_json::json!({}));
+
+        for (text, error) in [
+            (r#"{"type": "a", "change": {}}"#, "missing field `address`"),
+            (
+                r#"{"address": "a.b", "type": "a"}"#,
+                "missing field `change`",
+            ),
+            (
+                r#"{"address": "a.b", "type": "a", "change": {"after": "x"}}"#,
+                "expected an object of attributes, or null",
+            ),
+            (
+                r#"{"address": "a.b", "type": "a", "change": {"before": [}}"#,
+                "expected value",
+            ),
+        ] {
+            let err = read_change(text).err().expect(text).to_string();
+            assert!(err.contains(error), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn configured_expressions_must_be_an_object() {
+        let plan = |expressions: &str| {
+            format!(
+                r#"{{"resource_changes": [], "configuration": {{"root_module": {{"resources": [
+                    {{"type": "a", "name": "b", "expressions": {expressions}}}]}}}}}}"#
+            )
+        };
+        let kept = KeptAttributes::Only(["region".to_string()].into());
+        assert!(
+            parse(
+                &plan(r#"{"region": {"constant_value": "eu-west-3"}}"#),
+                0,
+                &kept
+            )
+            .is_ok()
+        );
+        let err = parse(&plan("[1]"), 0, &kept).err().expect("refused");
+        assert!(
+            err.to_string().contains("an object of expressions"),
+            "{err}"
+        );
     }
 
     #[test]
