@@ -995,7 +995,7 @@ mod tests {
             )
             .is_ok()
         );
-        let err = parse(&plan("[1]"), 0, &kept).err().expect("refused");
+        let err = parse(&plan("[1]"), 0, &kept).expect_err("refused");
         assert!(
             err.to_string().contains("an object of expressions"),
             "{err}"
