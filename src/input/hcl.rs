@@ -16,6 +16,7 @@
 //! when their keys are known; `dynamic` blocks expand when their collection is.
 
 use super::hcl_functions;
+use super::hcl_limits::{self, Exceeded, MAX_INSTANCES};
 use super::json_syntax;
 use super::{Failed, InputError, Note, Parsed, decode};
 use crate::model::{Action, Provenance, ProvenanceKind, ProviderSettings, Resource, Span, Waiver};
@@ -28,6 +29,7 @@ use hcl::eval::{Context, Evaluate};
 use hcl::{Map as HclMap, Value};
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Where module sources come from: the file system in the CLI, memory in
 /// tests and in the WASM module.
@@ -90,7 +92,10 @@ pub fn parse_module(
         modules: Vec::new(),
         json_blocks: BTreeMap::new(),
     };
-    let result = reader.root(dir, only_file, options);
+    hcl_limits::reset();
+    let result = reader
+        .root(dir, only_file, options)
+        .and_then(|()| hcl_limits::take().map_or(Ok(()), |exceeded| Err(exceeded.into())));
     match result {
         Ok(()) => Ok(Parsed {
             sources: reader.sources,
@@ -139,14 +144,17 @@ struct Scope {
     address: String,
     dir: String,
     root_dir: String,
-    vars: BTreeMap<String, VarValue>,
-    locals: HclMap<String, Value>,
+    // The maps are shared (`Rc`): every instance of a `count` or `for_each`
+    // gets a scope of its own, and copying them made reading N instances
+    // cost N² (docs/performance.md).
+    vars: Rc<BTreeMap<String, VarValue>>,
+    locals: Rc<HclMap<String, Value>>,
     /// Provider configurations by key (`aws`, `aws.paris`).
-    providers: BTreeMap<String, ProviderSettings>,
+    providers: Rc<BTreeMap<String, ProviderSettings>>,
     /// Local provider names to sources (`aws` → `hashicorp/aws`).
-    sources: BTreeMap<String, String>,
+    sources: Rc<BTreeMap<String, String>>,
     /// Known attributes of this module's resources, by type then name.
-    resources: HclMap<String, Value>,
+    resources: Rc<HclMap<String, Value>>,
     /// `each` and `count` of the instance being evaluated.
     each: Option<(Value, Value)>,
     count: Option<Value>,
@@ -154,26 +162,46 @@ struct Scope {
 }
 
 impl Scope {
-    fn context(&self) -> Context<'static> {
+    /// A context with the variables that `reads` names and nothing else:
+    /// values are copied into an hcl-rs context, so declaring every local and
+    /// every resource for each expression cost the size of the module each time.
+    fn context_for(&self, reads: &Reads) -> Context<'static> {
         let mut ctx = Context::new();
         hcl_functions::declare(&mut ctx);
-        let vars: HclMap<String, Value> = self
-            .vars
-            .iter()
-            .filter_map(|(k, v)| v.value.clone().map(|value| (k.clone(), value)))
-            .collect();
-        ctx.declare_var("var", Value::Object(vars));
-        ctx.declare_var("local", Value::Object(self.locals.clone()));
-        let mut path = HclMap::new();
-        path.insert("module".into(), Value::from(self.dir.as_str()));
-        path.insert("root".into(), Value::from(self.root_dir.as_str()));
-        path.insert("cwd".into(), Value::from(self.root_dir.as_str()));
-        ctx.declare_var("path", Value::Object(path));
-        let mut terraform = HclMap::new();
-        terraform.insert("workspace".into(), Value::from("default"));
-        ctx.declare_var("terraform", Value::Object(terraform));
-        for (resource_type, by_name) in &self.resources {
-            ctx.declare_var(resource_type.clone(), by_name.clone());
+        if reads.roots.contains("var") {
+            let vars: HclMap<String, Value> = self
+                .vars
+                .iter()
+                .filter(|(name, _)| reads.everything || reads.vars.contains(*name))
+                .filter_map(|(k, v)| v.value.clone().map(|value| (k.clone(), value)))
+                .collect();
+            ctx.declare_var("var", Value::Object(vars));
+        }
+        if reads.roots.contains("local") {
+            let locals: HclMap<String, Value> = self
+                .locals
+                .iter()
+                .filter(|(name, _)| reads.everything || reads.locals.contains(*name))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            ctx.declare_var("local", Value::Object(locals));
+        }
+        if reads.roots.contains("path") {
+            let mut path = HclMap::new();
+            path.insert("module".into(), Value::from(self.dir.as_str()));
+            path.insert("root".into(), Value::from(self.root_dir.as_str()));
+            path.insert("cwd".into(), Value::from(self.root_dir.as_str()));
+            ctx.declare_var("path", Value::Object(path));
+        }
+        if reads.roots.contains("terraform") {
+            let mut terraform = HclMap::new();
+            terraform.insert("workspace".into(), Value::from("default"));
+            ctx.declare_var("terraform", Value::Object(terraform));
+        }
+        for (resource_type, by_name) in self.resources.iter() {
+            if reads.roots.contains(resource_type) {
+                ctx.declare_var(resource_type.clone(), by_name.clone());
+            }
         }
         if let Some((key, value)) = &self.each {
             let mut each = HclMap::new();
@@ -190,18 +218,80 @@ impl Scope {
     }
 
     fn evaluate(&self, expr: &EditExpr) -> Result<Value, String> {
-        evaluate_in(&self.context(), expr)
+        evaluate_in(&self.context_for(&Reads::of([expr])), expr)
+    }
+}
+
+/// The variables some expressions read: their roots (`var`, `local`,
+/// `aws_s3_bucket`...), and which variables and locals by name.
+#[derive(Default)]
+struct Reads {
+    roots: std::collections::BTreeSet<String>,
+    vars: std::collections::BTreeSet<String>,
+    locals: std::collections::BTreeSet<String>,
+    /// A `var` or `local` read whole (`local` alone, `local[name]`).
+    everything: bool,
+}
+
+impl Reads {
+    fn of<'e>(exprs: impl IntoIterator<Item = &'e EditExpr>) -> Self {
+        let mut reads = Reads::default();
+        for expr in exprs {
+            hcl::edit::visit::Visit::visit_expr(&mut reads, expr);
+        }
+        reads
+    }
+}
+
+impl hcl::edit::visit::Visit for Reads {
+    fn visit_expr(&mut self, expr: &EditExpr) {
+        match expr {
+            EditExpr::Variable(root) => {
+                // Not under a traversal: `local` or `var` is read whole.
+                self.everything |= matches!(root.as_str(), "var" | "local");
+                self.roots.insert(root.as_str().to_string());
+            }
+            other => hcl::edit::visit::visit_expr(self, other),
+        }
+    }
+
+    fn visit_traversal(&mut self, traversal: &hcl::edit::expr::Traversal) {
+        let EditExpr::Variable(root) = &traversal.expr else {
+            return hcl::edit::visit::visit_traversal(self, traversal);
+        };
+        self.roots.insert(root.as_str().to_string());
+        if matches!(root.as_str(), "var" | "local") {
+            match traversal.operators.first().map(|op| op.value()) {
+                Some(TraversalOperator::GetAttr(name)) => {
+                    let names = if root.as_str() == "var" {
+                        &mut self.vars
+                    } else {
+                        &mut self.locals
+                    };
+                    names.insert(name.as_str().to_string());
+                }
+                _ => self.everything = true,
+            }
+        }
+        for operator in &traversal.operators {
+            self.visit_traversal_operator(operator);
+        }
     }
 }
 
 /// Evaluates an expression; `try` and `can` are settled first because their
 /// arguments are allowed to fail.
+/// Expressions over the limits of `hcl_limits` are not evaluated; the input
+/// then fails.
 fn evaluate_in(ctx: &Context, expr: &EditExpr) -> Result<Value, String> {
+    hcl_limits::check_steps(ctx, expr)?;
     let mut expr = expr.clone();
     TryRewriter { ctx }.visit_expr_mut(&mut expr);
-    hcl::Expression::from(expr)
+    let value = hcl::Expression::from(expr)
         .evaluate(ctx)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    hcl_limits::check_size(&value)?;
+    Ok(value)
 }
 
 struct TryRewriter<'c, 'a> {
@@ -402,7 +492,7 @@ impl Reader<'_> {
         let scope = Scope {
             dir: dir.to_string(),
             root_dir: dir.to_string(),
-            vars,
+            vars: vars.into(),
             ..Scope::default()
         };
         self.module(&files, scope)
@@ -487,8 +577,9 @@ impl Reader<'_> {
 
     /// Evaluates one module instance: locals, providers, resources, calls.
     fn module(&mut self, files: &[File], mut scope: Scope) -> Result<(), InputError> {
-        scope.locals = evaluate_locals(files, &scope);
-        scope.sources.extend(required_providers(files, &scope));
+        scope.locals = evaluate_locals(files, &scope).into();
+        let sources = required_providers(files, &scope);
+        Rc::make_mut(&mut scope.sources).extend(sources);
 
         for (file, block) in blocks_named(files, "provider") {
             let Some(name) = block.labels.first().map(|l| l.as_str().to_string()) else {
@@ -516,7 +607,7 @@ impl Reader<'_> {
                 )
             };
             let settings = self.settings(&block.body, file.source, &scope, &label, &key);
-            scope.providers.insert(key, settings);
+            Rc::make_mut(&mut scope.providers).insert(key, settings);
         }
 
         // Resources read each other's configured attributes (a storage
@@ -529,11 +620,11 @@ impl Reader<'_> {
                 resources.extend(self.resource(block, file.source, &scope));
             }
             let known = resource_values(&resources);
-            if known == scope.resources {
+            if known == *scope.resources {
                 break;
             }
-            scope.resources = known;
-            scope.locals = evaluate_locals(files, &scope);
+            scope.resources = known.into();
+            scope.locals = evaluate_locals(files, &scope).into();
         }
         self.resources
             .extend(resources.into_iter().map(|(resource, _)| resource));
@@ -676,6 +767,15 @@ impl Reader<'_> {
     ) -> Vec<(String, Scope)> {
         if let Some(count) = body.get_attribute("count") {
             return match scope.evaluate(&count.value).ok().and_then(|v| v.as_u64()) {
+                Some(n) if n > MAX_INSTANCES as u64 => {
+                    hcl_limits::exceeded(Exceeded {
+                        limit: "MAX_INSTANCES",
+                        max: MAX_INSTANCES as u64,
+                        what: format!("`count` of {base} is {n}"),
+                        span: Some(span),
+                    });
+                    Vec::new()
+                }
                 Some(n) => (0..n)
                     .map(|i| {
                         let mut instance = scope.clone();
@@ -702,6 +802,15 @@ impl Reader<'_> {
                 _ => None,
             };
             return match items {
+                Some(items) if items.len() > MAX_INSTANCES => {
+                    hcl_limits::exceeded(Exceeded {
+                        limit: "MAX_INSTANCES",
+                        max: MAX_INSTANCES as u64,
+                        what: format!("`for_each` of {base} has {} items", items.len()),
+                        span: Some(span),
+                    });
+                    Vec::new()
+                }
                 Some(items) => items
                     .into_iter()
                     .map(|(key, value)| {
@@ -734,7 +843,7 @@ impl Reader<'_> {
         iterator: Option<&(String, Value)>,
     ) -> Evaluated {
         let mut out = Evaluated::default();
-        let mut ctx = scope.context();
+        let mut ctx = scope.context_for(&Reads::of(body.attributes().map(|a| &a.value)));
         if let Some((name, value)) = iterator {
             ctx.declare_var(name.clone(), value.clone());
         }
@@ -842,11 +951,12 @@ impl Reader<'_> {
             .get_attribute("iterator")
             .and_then(|a| traversal_text(&a.value))
             .unwrap_or(name);
-        let mut ctx = scope.context();
+        let for_each = &block.body.get_attribute("for_each")?.value;
+        let mut ctx = scope.context_for(&Reads::of([for_each]));
         if let Some((outer_name, outer_value)) = outer {
             ctx.declare_var(outer_name.clone(), outer_value.clone());
         }
-        let collection = evaluate_in(&ctx, &block.body.get_attribute("for_each")?.value).ok()?;
+        let collection = evaluate_in(&ctx, for_each).ok()?;
         let items: Vec<(Value, Value)> = match collection {
             Value::Object(map) => map.into_iter().map(|(k, v)| (Value::from(k), v)).collect(),
             Value::Array(items) => items
@@ -1023,10 +1133,10 @@ impl Reader<'_> {
                 address,
                 dir: dir.clone(),
                 root_dir: scope.root_dir.clone(),
-                vars,
-                locals: HclMap::new(),
-                resources: HclMap::new(),
-                providers: providers.clone(),
+                vars: vars.into(),
+                locals: Default::default(),
+                resources: Default::default(),
+                providers: Rc::new(providers.clone()),
                 sources: scope.sources.clone(),
                 each: None,
                 count: None,
@@ -1187,7 +1297,7 @@ fn evaluate_locals(files: &[File], scope: &Scope) -> HclMap<String, Value> {
     let mut scope = scope.clone();
     loop {
         let before = pending.len();
-        let ctx = scope.context();
+        let ctx = scope.context_for(&Reads::of(pending.iter().map(|(_, expr)| *expr)));
         let mut resolved = Vec::new();
         pending.retain(|(name, expr)| match evaluate_in(&ctx, expr) {
             Ok(value) => {
@@ -1196,9 +1306,9 @@ fn evaluate_locals(files: &[File], scope: &Scope) -> HclMap<String, Value> {
             }
             Err(_) => true,
         });
-        scope.locals.extend(resolved);
+        Rc::make_mut(&mut scope.locals).extend(resolved);
         if pending.is_empty() || pending.len() == before {
-            return scope.locals;
+            return Rc::unwrap_or_clone(scope.locals);
         }
     }
 }
@@ -1322,7 +1432,7 @@ mod tests {
 
     #[test]
     fn try_settles_the_first_argument_that_evaluates() {
-        let ctx = Scope::default().context();
+        let ctx = Scope::default().context_for(&Reads::default());
         let expr = hcl::edit::parser::parse_expr(r#"try(var.missing.region, lower("EU-WEST-3"))"#)
             .expect("parses");
         assert_eq!(evaluate_in(&ctx, &expr), Ok(Value::from("eu-west-3")));
