@@ -2,6 +2,7 @@
 //! listed here leaves its expression unknown (never guessed); `try` and `can`
 //! are handled before evaluation because their arguments must not fail.
 
+use super::hcl_limits::{self, Exceeded, MAX_VALUE_BYTES};
 use hcl::Value;
 use hcl::eval::{Context, FuncArgs, FuncDef, ParamType};
 
@@ -203,6 +204,20 @@ fn replace(args: FuncArgs) -> Result<Value, String> {
     if search.len() > 1 && search.starts_with('/') && search.ends_with('/') {
         // Regex replacement is not evaluated: leave the value unknown.
         return Err("regex replace is not evaluated".into());
+    }
+    // Replacing the empty string inserts `with` between every character.
+    let count = if search.is_empty() {
+        value.chars().count() + 1
+    } else {
+        value.matches(search.as_str()).count()
+    };
+    if count.saturating_mul(with.len()) > MAX_VALUE_BYTES {
+        return Err(hcl_limits::exceeded(Exceeded {
+            limit: "MAX_VALUE_BYTES",
+            max: MAX_VALUE_BYTES as u64,
+            what: format!("replace() would make a string of more than {MAX_VALUE_BYTES} bytes"),
+            span: None,
+        }));
     }
     Ok(value.replace(&search, &with).into())
 }

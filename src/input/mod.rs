@@ -5,6 +5,7 @@ pub mod admission;
 pub mod decode;
 pub mod hcl;
 mod hcl_functions;
+pub mod hcl_limits;
 mod json_syntax;
 pub mod k8s;
 pub mod tfplan;
@@ -30,6 +31,9 @@ pub enum InputError {
     /// The input could not be read at all (an I/O error at the edge).
     #[error("cannot read: {0}")]
     Unreadable(String),
+    /// The input asks for more work than a limit allows (docs/limits.md).
+    #[error("{message}")]
+    Limit { message: String, span: Option<Span> },
 }
 
 impl InputError {
@@ -61,6 +65,7 @@ impl InputError {
     pub fn span(&self) -> Option<Span> {
         match self {
             InputError::Syntax { span, .. } => Some(*span),
+            InputError::Limit { span, .. } => *span,
             _ => None,
         }
     }
