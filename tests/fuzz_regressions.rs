@@ -4,6 +4,10 @@
 //! - every seed the fuzzers start from (testdata and the shared corpus) is
 //!   run by the targets of its kind, so the harness's checks hold on real
 //!   inputs and not only on the fuzzers' mutations.
+//!
+//! The harness answers AdmissionReviews through the webhook's code, so this
+//! test needs the `webhook` feature (a default one).
+#![cfg(feature = "webhook")]
 
 mod common;
 
