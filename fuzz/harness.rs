@@ -88,15 +88,17 @@ pub fn policy(data: &[u8]) {
 /// policies under test.
 const PLAN: &str = include_str!("../testdata/examples/estate.json");
 
+/// The names the `scan` target gives its input, picked by its first byte.
+pub const SCAN_NAMES: [&str; 5] = ["plan.json", "main.tf", "manifests.yaml", "review.json", "-"];
+
 /// The whole scan as the CLI runs it: the first byte picks how the input is
 /// named (which decides HCL against the rest), the others are the file. The
 /// report renders in every format.
 pub fn scan(data: &[u8]) {
-    const NAMES: [&str; 5] = ["plan.json", "main.tf", "manifests.yaml", "review.json", "-"];
     let Some((&pick, bytes)) = data.split_first() else {
         return;
     };
-    let name = NAMES[usize::from(pick) % NAMES.len()];
+    let name = SCAN_NAMES[usize::from(pick) % SCAN_NAMES.len()];
     let engine = Engine::new(policy_default(), None)
         .expect("the default profile exists")
         .with_today(TODAY)

@@ -65,14 +65,16 @@ fn targets_of(file: &Path) -> &'static [&'static str] {
 }
 
 /// The first byte that makes the `scan` target name its input as `seed` is
-/// named: `plan.json`, `main.tf`, `manifests.yaml` or `review.json`.
+/// named (an index into `harness::SCAN_NAMES`).
 fn scan_name_byte(seed: &Path) -> u8 {
-    match seed.extension().and_then(|e| e.to_str()) {
-        Some("tf") => 1,
-        Some("yaml" | "yml") => 2,
-        _ if seed.to_string_lossy().contains("admission") => 3,
-        _ => 0,
-    }
+    let name = match seed.extension().and_then(|e| e.to_str()) {
+        Some("tf") => "main.tf",
+        Some("yaml" | "yml") => "manifests.yaml",
+        _ if seed.to_string_lossy().contains("admission") => "review.json",
+        _ => "plan.json",
+    };
+    let index = harness::SCAN_NAMES.iter().position(|n| *n == name);
+    index.expect("a name the scan target gives") as u8
 }
 
 fn seeds() -> Vec<PathBuf> {
