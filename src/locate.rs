@@ -38,19 +38,27 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
                 // which the provider configuration tells. An unknown zone is
                 // bounded by the provider's region (a zone taken from a data
                 // source of that region), so it falls back the same way.
+                // A replica's place is never the provider's region: unknown,
+                // it is undetermined whatever the resource's own place.
+                Probe::Unknown if attribute.replica => {
+                    let detail = match configured {
+                        Some(provenance) => {
+                            format!("{} (known only after apply)", provenance.detail)
+                        }
+                        None => format!("`{}` is known only after apply", reading.path),
+                    };
+                    replicas.push(unknown_location(resource, attribute, reading.path, detail));
+                    continue;
+                }
                 Probe::Unknown => match configured {
                     Some(provenance) if attribute.kind != LocationKind::Zone => {
-                        let span = resource.span_of(&reading.path);
-                        unknown_configured.push(Location {
-                            value: None,
-                            kind: attribute.kind,
-                            attribute: reading.path,
-                            provenance: Provenance::new(
-                                ProvenanceKind::Unknown,
-                                format!("{} (known only after apply)", provenance.detail),
-                            ),
-                            span: Some(span),
-                        });
+                        let detail = format!("{} (known only after apply)", provenance.detail);
+                        unknown_configured.push(unknown_location(
+                            resource,
+                            attribute,
+                            reading.path,
+                            detail,
+                        ));
                         continue;
                     }
                     _ => continue,
@@ -154,6 +162,22 @@ fn located(
         attribute: at,
         provenance,
         span,
+    }
+}
+
+/// A location of the resource known only after apply.
+fn unknown_location(
+    resource: &Resource,
+    attribute: &LocationAttribute,
+    at: String,
+    detail: String,
+) -> Location {
+    Location {
+        value: None,
+        kind: attribute.kind,
+        span: Some(resource.span_of(&at)),
+        attribute: at,
+        provenance: Provenance::new(ProvenanceKind::Unknown, detail),
     }
 }
 

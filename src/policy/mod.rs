@@ -549,6 +549,11 @@ impl Policy {
             .map(|(k, v)| (k.as_str(), v))
     }
 
+    /// Every provider of the catalogue, by source (`hashicorp/aws`).
+    pub fn providers(&self) -> impl Iterator<Item = (&str, &ProviderEntry)> {
+        self.providers.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
     /// The catalogue entry for a provider source, by source or alias.
     pub fn provider(&self, source: &str) -> Option<&ProviderEntry> {
         self.provider_entry(source).map(|(_, entry)| entry)
