@@ -27,8 +27,9 @@ pub fn fingerprint(parts: &[&str]) -> String {
     format!("{hash:016x}")
 }
 
-/// Text for XML (and XHTML) attributes and elements; control characters XML 1.0 forbids
-/// are dropped.
+/// Text for XML (and XHTML) attributes and elements. Characters XML 1.0
+/// forbids are dropped (control characters) or replaced with U+FFFD (the
+/// noncharacters U+FFFE and U+FFFF, which a file may hold in a resource name).
 pub(crate) fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -40,6 +41,7 @@ pub(crate) fn xml_escape(text: &str) -> String {
             '\'' => out.push_str("&apos;"),
             '\n' | '\t' | '\r' => out.push(c),
             c if (c as u32) < 0x20 => {}
+            '\u{FFFE}' | '\u{FFFF}' => out.push(char::REPLACEMENT_CHARACTER),
             c => out.push(c),
         }
     }
