@@ -69,6 +69,7 @@ fn stages(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("plan-{resources}"));
         group.throughput(Throughput::Bytes(plan.len() as u64));
         group.sample_size(20);
+        let limits = souverain::Limits::default();
         group.bench_function("parse", |b| {
             b.iter(|| {
                 input::parse(
@@ -76,6 +77,7 @@ fn stages(c: &mut Criterion) {
                     black_box(plan.as_bytes()),
                     &policy.kubernetes,
                     kept,
+                    &limits,
                 )
             })
         });
@@ -86,11 +88,18 @@ fn stages(c: &mut Criterion) {
                     black_box(plan.as_bytes()),
                     &policy.kubernetes,
                     &KeptAttributes::All,
+                    &limits,
                 )
             })
         });
-        let parsed = input::parse("plan.json", plan.as_bytes(), &policy.kubernetes, kept)
-            .unwrap_or_else(|_| panic!("the generated plan reads"));
+        let parsed = input::parse(
+            "plan.json",
+            plan.as_bytes(),
+            &policy.kubernetes,
+            kept,
+            &limits,
+        )
+        .unwrap_or_else(|_| panic!("the generated plan reads"));
         group.bench_function("resolve and rules", |b| {
             b.iter(|| engine.evaluate(black_box(&parsed.resources)))
         });

@@ -22,6 +22,7 @@
 pub mod admission;
 pub mod input;
 pub mod inventory;
+pub mod limits;
 pub mod locate;
 pub mod model;
 pub mod path;
@@ -34,6 +35,7 @@ pub mod wasm_host;
 pub mod webhook;
 pub mod yaml;
 
+pub use limits::Limits;
 pub use policy::{Policy, PolicyError, Profile};
 
 /// How to scan one input when everything arrives as text: the WASM module's
@@ -52,6 +54,10 @@ pub struct ScanRequest {
     /// Today's date, for waiver expiry.
     #[serde(default)]
     pub today: Option<String>,
+    /// Limits raised or lowered, by name (`{"terraform-instances": 50000}`;
+    /// docs/limits.md).
+    #[serde(default)]
+    pub limits: std::collections::BTreeMap<String, usize>,
 }
 
 /// Scans one input and renders the JSON report (docs/json-report.md). An
@@ -69,6 +75,11 @@ pub fn scan_json(request: &ScanRequest, input: &[u8]) -> Result<String, String> 
     if let Some(today) = &request.today {
         engine = engine.with_today(today);
     }
+    let mut limits = Limits::default();
+    for (name, value) in &request.limits {
+        limits.set(name, *value).map_err(|e| fatal(e, Vec::new()))?;
+    }
+    engine = engine.with_limits(limits);
     let file = engine.scan(&request.name, input);
     let report = Report::new(engine.profile_name(), vec![file]);
     Ok(report::json::render(&report))
@@ -127,6 +138,8 @@ pub struct Engine<'p> {
     selection: Selection,
     /// Whether reports carry the inventory of their resources.
     inventory: bool,
+    /// What one input may ask of the readers (docs/limits.md).
+    limits: Limits,
 }
 
 /// Which rules run, and which of their findings fail the run (`--select`,
@@ -195,6 +208,7 @@ impl<'p> Engine<'p> {
             today: None,
             selection: Selection::default(),
             inventory: false,
+            limits: Limits::default(),
         })
     }
 
@@ -218,6 +232,12 @@ impl<'p> Engine<'p> {
         self
     }
 
+    /// Reads inputs under `limits` instead of the defaults.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     pub fn profile_name(&self) -> &str {
         self.profile_name
     }
@@ -237,6 +257,7 @@ impl<'p> Engine<'p> {
                 bytes,
                 &self.policy.kubernetes,
                 self.policy.read_attributes(),
+                &self.limits,
             ),
         )
     }
@@ -272,7 +293,7 @@ impl<'p> Engine<'p> {
     ) -> FileReport {
         self.report(
             name,
-            input::hcl::parse_module(dir, only_file, tree, options),
+            input::hcl::parse_module(dir, only_file, tree, options, &self.limits),
         )
     }
 
@@ -430,5 +451,23 @@ mod tests {
         assert_eq!(super::civil_date(0), "1970-01-01");
         assert_eq!(super::civil_date(19_782), "2024-02-29");
         assert_eq!(super::civil_date(20_415), "2025-11-23");
+    }
+
+    #[test]
+    fn a_scan_request_sets_limits_by_name() {
+        let source = b"resource \"aws_ebs_volume\" \"v\" {\n  count = 3\n}\n";
+        let request: super::ScanRequest =
+            serde_json::from_str(r#"{"name": "main.tf", "limits": {"terraform-instances": 2}}"#)
+                .expect("a request");
+        let report = super::scan_json(&request, source).expect("a report");
+        assert!(
+            report.contains("over the limit terraform-instances = 2"),
+            "{report}"
+        );
+        let request: super::ScanRequest =
+            serde_json::from_str(r#"{"name": "main.tf", "limits": {"instances": 2}}"#)
+                .expect("a request");
+        let error = super::scan_json(&request, source).expect_err("an unknown limit");
+        assert!(error.contains("unknown limit `instances`"), "{error}");
     }
 }

@@ -162,6 +162,11 @@ struct InputArgs {
     /// over every file; repeatable.
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     vars: Vec<(String, String)>,
+    /// Raise (or lower) a limit on what one input may ask for, e.g.
+    /// `--limit terraform-instances=50000`; repeatable. The limits and their
+    /// defaults: docs/limits.md.
+    #[arg(long = "limit", value_name = "NAME=N", value_parser = parse_limit)]
+    limits: Vec<String>,
 }
 
 #[cfg(feature = "webhook")]
@@ -372,6 +377,11 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
         .map(|(name, value)| (name.trim().to_string(), value.to_string()))
         .filter(|(name, _)| !name.is_empty())
         .ok_or_else(|| format!("expected NAME=VALUE, got `{text}`"))
+}
+
+fn parse_limit(text: &str) -> Result<String, String> {
+    souverain::Limits::default().apply(text)?;
+    Ok(text.to_string())
 }
 
 /// Terraform sources read from the file system.
@@ -590,9 +600,16 @@ fn collect(args: &InputArgs, inventory: bool, today: &str) -> Result<(Report, us
     }
     let waivers = load_waivers_file(args)?;
     let baseline = args.baseline.as_deref().map(load_baseline).transpose()?;
+    let mut limits = souverain::Limits::default();
+    for assignment in &args.limits {
+        limits
+            .apply(assignment)
+            .map_err(|e| anyhow::anyhow!("--limit: {e}"))?;
+    }
     let mut engine = Engine::new(&policy, args.profile.as_deref())?
         .with_today(today)
-        .with_selection(selection);
+        .with_selection(selection)
+        .with_limits(limits);
     if inventory {
         engine = engine.with_inventory();
     }

@@ -6,6 +6,7 @@
 //! hostile input (alias bombs, deep nesting, document storms) is refused
 //! with an error that names the limit instead of exhausting the machine.
 
+use crate::limits::Limits;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use serde_saphyr::Spanned;
@@ -133,61 +134,41 @@ pub struct YamlError {
     pub line: Option<usize>,
     pub offset: Option<usize>,
     pub message: String,
+    /// The limit the input went over (docs/limits.md), when that is the error.
+    pub limit: Option<&'static str>,
 }
 
-/// The limits every YAML input is read under (docs/limits.md).
-pub mod limits {
-    /// Nesting of collections.
-    pub const MAX_DEPTH: usize = 64;
-    /// Documents in one stream (`---` separated).
-    pub const MAX_DOCUMENTS: usize = 100_000;
-    /// Nodes (scalars, sequences, mappings) in one stream.
-    pub const MAX_NODES: usize = 10_000_000;
-    /// Events replayed by alias expansion, across the stream.
-    pub const MAX_ALIAS_REPLAY: usize = 100_000;
-}
-
-fn options() -> serde_saphyr::Options {
+fn options(limits: &Limits) -> serde_saphyr::Options {
     // YAML 1.2 core booleans only: `NO` (Norway) and `y` stay strings.
     let mut options = serde_saphyr::options! { strict_booleans: true };
     let mut budget = serde_saphyr::Budget::default();
-    budget.max_depth = limits::MAX_DEPTH;
-    budget.flow_nesting_limit = limits::MAX_DEPTH;
-    budget.max_documents = limits::MAX_DOCUMENTS;
-    budget.max_nodes = limits::MAX_NODES;
-    budget.max_events = limits::MAX_NODES.saturating_mul(2);
+    budget.max_depth = limits.yaml_depth;
+    budget.flow_nesting_limit = limits.yaml_depth;
+    budget.max_documents = limits.yaml_documents;
+    budget.max_nodes = limits.yaml_nodes;
+    budget.max_events = limits.yaml_nodes.saturating_mul(2);
     options.budget = Some(budget);
-    options.alias_limits.max_total_replayed_events = limits::MAX_ALIAS_REPLAY;
+    options.alias_limits.max_total_replayed_events = limits.yaml_alias_replay;
     options
 }
 
-fn error(e: serde_saphyr::Error) -> YamlError {
+fn error(e: serde_saphyr::Error, limits: &Limits) -> YamlError {
     let location = e.location();
-    let raw = e.to_string();
-    let first = raw.lines().next().unwrap_or("invalid YAML");
-    // Name the limit a hostile or runaway input hit, and how big it is.
-    let message = if first.contains("recursion limit") || first.contains("Depth {") {
-        format!(
-            "YAML nests deeper than {} levels (limit MAX_DEPTH)",
-            limits::MAX_DEPTH
-        )
-    } else if first.contains("budget breached")
-        || first.contains("alias") && first.contains("limit")
-    {
-        let what = first
-            .split("budget breached:")
-            .nth(1)
-            .unwrap_or(first)
-            .trim();
-        format!("YAML exceeds a safety limit ({what}); see docs/limits.md")
-    } else {
-        // serde-saphyr prefixes "error: line L column C: "; the position is reported separately.
-        first
-            .split_once(": ")
-            .filter(|(head, _)| head.starts_with("error"))
-            .map_or(first, |(_, rest)| rest)
-            .trim_start_matches(|c: char| c != ':' && !c.is_alphabetic())
-            .to_string()
+    let over = over_limit(&e, limits);
+    let message = match &over {
+        Some((name, value, what)) => format!("{what}, {}", crate::limits::over(name, *value)),
+        None => {
+            let raw = e.to_string();
+            let first = raw.lines().next().unwrap_or("invalid YAML");
+            // serde-saphyr prefixes "error: line L column C: "; the position
+            // is reported separately.
+            first
+                .split_once(": ")
+                .filter(|(head, _)| head.starts_with("error"))
+                .map_or(first, |(_, rest)| rest)
+                .trim_start_matches(|c: char| c != ':' && !c.is_alphabetic())
+                .to_string()
+        }
     };
     YamlError {
         line: location.map(|l| l.line() as usize),
@@ -195,20 +176,88 @@ fn error(e: serde_saphyr::Error) -> YamlError {
             .and_then(|l| l.span().byte_offset())
             .map(|o| o as usize),
         message,
+        limit: over.map(|(name, _, _)| name),
     }
 }
 
-/// One YAML document.
+/// The limit of ours a YAML error is, with its value and what went over.
+fn over_limit(
+    mut e: &serde_saphyr::Error,
+    limits: &Limits,
+) -> Option<(&'static str, usize, String)> {
+    use serde_saphyr::Error;
+    use serde_saphyr::budget::BudgetBreach;
+    while let Error::WithSnippet { error, .. } | Error::AliasError { error, .. } = e {
+        e = error;
+    }
+    match e {
+        Error::Budget { breach, .. } => match breach {
+            BudgetBreach::Depth { .. } => Some((
+                "yaml-depth",
+                limits.yaml_depth,
+                format!("YAML nests deeper than {} levels", limits.yaml_depth),
+            )),
+            BudgetBreach::Documents { .. } => Some((
+                "yaml-documents",
+                limits.yaml_documents,
+                format!(
+                    "the YAML stream has more than {} documents",
+                    limits.yaml_documents
+                ),
+            )),
+            BudgetBreach::Nodes { .. } => Some((
+                "yaml-nodes",
+                limits.yaml_nodes,
+                format!("the YAML stream has more than {} nodes", limits.yaml_nodes),
+            )),
+            BudgetBreach::Events { .. } => Some((
+                "yaml-nodes",
+                limits.yaml_nodes,
+                "the YAML stream has too many parser events for its node limit".to_string(),
+            )),
+            _ => None,
+        },
+        Error::AliasReplayLimitExceeded { .. } => Some((
+            "yaml-alias-replay",
+            limits.yaml_alias_replay,
+            format!(
+                "YAML aliases expand to more than {} events (an alias bomb?)",
+                limits.yaml_alias_replay
+            ),
+        )),
+        _ => e.to_string().contains("recursion limit").then(|| {
+            (
+                "yaml-depth",
+                limits.yaml_depth,
+                format!("YAML nests deeper than {} levels", limits.yaml_depth),
+            )
+        }),
+    }
+}
+
+/// One YAML document, under the default limits.
 pub fn parse(text: &str) -> Result<LocatedJson, YamlError> {
+    parse_within(text, &Limits::default())
+}
+
+/// One YAML document.
+pub fn parse_within(text: &str, limits: &Limits) -> Result<LocatedJson, YamlError> {
     let root: Spanned<Node> =
-        serde_saphyr::from_str_with_options(text, options()).map_err(error)?;
+        serde_saphyr::from_str_with_options(text, options(limits)).map_err(|e| error(e, limits))?;
     Ok(located(root))
 }
 
-/// Every document of a stream, empty ones included (as `null`).
+/// Every document of a stream, empty ones included (as `null`), under the
+/// default limits.
 pub fn parse_documents(text: &str) -> Result<Vec<LocatedJson>, YamlError> {
+    parse_documents_within(text, &Limits::default())
+}
+
+/// Every document of a stream, empty ones included (as `null`).
+pub fn parse_documents_within(text: &str, limits: &Limits) -> Result<Vec<LocatedJson>, YamlError> {
     let documents: Vec<Spanned<Node>> =
-        serde_saphyr::from_str_multiple_with_options(text, options()).map_err(error)?;
+        serde_saphyr::from_str_multiple_with_options(text, options(limits))
+            .map_err(|e| error(e, limits))?;
     Ok(documents.into_iter().map(located).collect())
 }
 
@@ -308,13 +357,38 @@ mod tests {
             ));
         }
         let err = parse(&bomb).err().expect("refused");
-        assert!(!err.message.is_empty());
-        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
         assert!(
-            parse(&deep).is_err(),
-            "nesting beyond {}",
-            limits::MAX_DEPTH
+            err.message
+                .contains("over the limit yaml-alias-replay = 100000")
+                && err.message.contains("--limit yaml-alias-replay=N"),
+            "{}",
+            err.message
         );
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let err = parse(&deep).err().expect("refused");
+        assert!(
+            err.message.contains("over the limit yaml-depth = 64"),
+            "{}",
+            err.message
+        );
+        let mut raised = Limits::default();
+        raised.set("yaml-depth", 256).expect("a limit");
+        assert!(parse_within(&deep, &raised).is_ok());
+        let documents = "---\n".repeat(20);
+        raised.set("yaml-documents", 10).expect("a limit");
+        let err = parse_documents_within(&documents, &raised)
+            .err()
+            .expect("refused");
+        assert!(
+            err.message.contains("yaml-documents = 10"),
+            "{}",
+            err.message
+        );
+        raised.set("yaml-nodes", 10).expect("a limit");
+        let err = parse_within("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]", &raised)
+            .err()
+            .expect("refused");
+        assert!(err.message.contains("yaml-nodes = 10"), "{}", err.message);
     }
 
     #[test]

@@ -58,3 +58,27 @@ fn rule_ids_and_names_are_unique_and_well_formed() {
         }
     }
 }
+
+#[test]
+fn limits_table_is_up_to_date() {
+    let path = common::root().join("docs/limits.md");
+    let current = std::fs::read_to_string(&path).expect("docs/limits.md");
+    let (start, end) = ("<!-- limits:start", "<!-- limits:end -->");
+    let table_start = current.find(start).expect("the start marker");
+    let table_start = table_start + current[table_start..].find('\n').expect("a line") + 1;
+    let table_end = current.find(end).expect("the end marker");
+    let generated = souverain::limits::reference_table();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        let updated = format!(
+            "{}{generated}{}",
+            &current[..table_start],
+            &current[table_end..]
+        );
+        std::fs::write(&path, updated).expect("write docs/limits.md");
+        return;
+    }
+    assert!(
+        current[table_start..table_end] == generated,
+        "the table of docs/limits.md is stale: run `UPDATE_DOCS=1 cargo test --test docs`"
+    );
+}

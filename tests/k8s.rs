@@ -205,8 +205,12 @@ fn hostile_yaml_is_refused_with_the_limit_named_and_exit_2() {
         "]".repeat(100)
     );
     for (name, text, limit) in [
-        ("bomb.yaml", bomb, "safety limit"),
-        ("deep.yaml", deep, "deeper than 64"),
+        (
+            "bomb.yaml",
+            bomb,
+            "over the limit yaml-alias-replay = 100000",
+        ),
+        ("deep.yaml", deep, "over the limit yaml-depth = 64"),
     ] {
         let path = dir.join(name);
         std::fs::write(&path, text).expect("write");

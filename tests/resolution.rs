@@ -14,6 +14,7 @@ fn locations_of(path: &str, address: &str) -> Vec<Location> {
         &bytes,
         &common::policy().kubernetes,
         &souverain::input::KeptAttributes::All,
+        &souverain::Limits::default(),
     )
     .map_err(|failed| failed.error)
     .expect("parses");

@@ -4,6 +4,7 @@
 //! `request` alone, as policy test suites store them) is read too.
 
 use super::{InputError, Note, k8s};
+use crate::limits::Limits;
 use crate::model::Resource;
 use crate::policy::KubernetesMap;
 use crate::yaml;
@@ -13,8 +14,10 @@ pub fn parse(
     text: &str,
     source: usize,
     map: &KubernetesMap,
+    limits: &Limits,
 ) -> Result<(Vec<Resource>, Vec<Note>), InputError> {
-    let document = yaml::parse(text).map_err(|e| k8s::yaml_error(e, text, source))?;
+    let document =
+        yaml::parse_within(text, limits).map_err(|e| k8s::yaml_error(e, text, source))?;
     let root = &document.value;
     let (request, pointer) = if root.get("kind").and_then(Value::as_str) == Some("AdmissionReview")
     {

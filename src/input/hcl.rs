@@ -16,9 +16,10 @@
 //! when their keys are known; `dynamic` blocks expand when their collection is.
 
 use super::hcl_functions;
-use super::hcl_limits::{self, Exceeded, MAX_INSTANCES};
+use super::hcl_limits::{self, Exceeded};
 use super::json_syntax;
 use super::{Failed, InputError, Note, Parsed, decode};
+use crate::limits::Limits;
 use crate::model::{Action, Provenance, ProvenanceKind, ProviderSettings, Resource, Span, Waiver};
 use crate::report::Source;
 use hcl::edit::Span as _;
@@ -72,9 +73,6 @@ pub struct HclOptions {
     pub vars: Vec<(String, String)>,
 }
 
-/// How deep local modules may nest before souverain stops following them.
-const MAX_MODULE_DEPTH: usize = 16;
-
 /// Reads the module in `dir`. With `only_file`, the module is that one file
 /// (a file scanned on its own, or standard input).
 pub fn parse_module(
@@ -82,6 +80,7 @@ pub fn parse_module(
     only_file: Option<&str>,
     tree: &dyn SourceTree,
     options: &HclOptions,
+    limits: &Limits,
 ) -> Result<Parsed, Failed> {
     let mut reader = Reader {
         tree,
@@ -92,7 +91,7 @@ pub fn parse_module(
         modules: Vec::new(),
         json_blocks: BTreeMap::new(),
     };
-    hcl_limits::reset();
+    hcl_limits::reset(*limits);
     let result = reader
         .root(dir, only_file, options)
         .and_then(|()| hcl_limits::take().map_or(Ok(()), |exceeded| Err(exceeded.into())));
@@ -431,6 +430,7 @@ impl Reader<'_> {
         for (name, (default, at)) in &declared {
             if let Some(default) = default {
                 let origin = format!("default in {}", self.at(*at));
+                hcl_limits::evaluating_at(Some(*at));
                 match Scope::default().evaluate(default) {
                     Ok(value) => vars.insert(
                         name.clone(),
@@ -464,11 +464,14 @@ impl Reader<'_> {
             let file = self.parse_file(&path)?;
             for attribute in file.body.attributes() {
                 let name = attribute.key.as_str().to_string();
-                let origin = format!("set in {}", self.at(span_of(attribute.span(), file.source)));
+                let at = span_of(attribute.span(), file.source);
+                let origin = format!("set in {}", self.at(at));
+                hcl_limits::evaluating_at(Some(at));
                 let value = Scope::default().evaluate(&attribute.value).ok();
                 vars.insert(name, VarValue { value, origin });
             }
         }
+        hcl_limits::evaluating_at(None);
         for (name, raw) in &options.vars {
             // `--var` values are HCL when they parse as such, else strings.
             let value = hcl::edit::parser::parse_expr(raw)
@@ -582,6 +585,7 @@ impl Reader<'_> {
         Rc::make_mut(&mut scope.sources).extend(sources);
 
         for (file, block) in blocks_named(files, "provider") {
+            hcl_limits::evaluating_at(Some(self.block_span(block, file.source)));
             let Some(name) = block.labels.first().map(|l| l.as_str().to_string()) else {
                 continue;
             };
@@ -617,6 +621,7 @@ impl Reader<'_> {
         for _ in 0..MAX_REFERENCE_PASSES {
             resources.clear();
             for (file, block) in blocks_named(files, "resource") {
+                hcl_limits::evaluating_at(Some(self.block_span(block, file.source)));
                 resources.extend(self.resource(block, file.source, &scope));
             }
             let known = resource_values(&resources);
@@ -766,11 +771,12 @@ impl Reader<'_> {
         span: Span,
     ) -> Vec<(String, Scope)> {
         if let Some(count) = body.get_attribute("count") {
+            let max = hcl_limits::active().terraform_instances;
             return match scope.evaluate(&count.value).ok().and_then(|v| v.as_u64()) {
-                Some(n) if n > MAX_INSTANCES as u64 => {
+                Some(n) if n > max as u64 => {
                     hcl_limits::exceeded(Exceeded {
-                        limit: "MAX_INSTANCES",
-                        max: MAX_INSTANCES as u64,
+                        limit: "terraform-instances",
+                        max,
                         what: format!("`count` of {base} is {n}"),
                         span: Some(span),
                     });
@@ -801,11 +807,12 @@ impl Reader<'_> {
                     .collect(),
                 _ => None,
             };
+            let max = hcl_limits::active().terraform_instances;
             return match items {
-                Some(items) if items.len() > MAX_INSTANCES => {
+                Some(items) if items.len() > max => {
                     hcl_limits::exceeded(Exceeded {
-                        limit: "MAX_INSTANCES",
-                        max: MAX_INSTANCES as u64,
+                        limit: "terraform-instances",
+                        max,
                         what: format!("`for_each` of {base} has {} items", items.len()),
                         span: Some(span),
                     });
@@ -1028,6 +1035,7 @@ impl Reader<'_> {
             return Ok(());
         };
         let span = self.block_span(block, source);
+        hcl_limits::evaluating_at(Some(span));
         let call_address = if scope.address.is_empty() {
             format!("module.{name}")
         } else {
@@ -1046,14 +1054,17 @@ impl Reader<'_> {
                 ), Some(span));
             return Ok(());
         };
-        if scope.depth >= MAX_MODULE_DEPTH {
-            self.note(
-                format!(
-                    "{call_address}: modules nest deeper than {MAX_MODULE_DEPTH}; not followed"
-                ),
-                Some(span),
-            );
-            return Ok(());
+        let max = hcl_limits::active().terraform_module_depth;
+        if scope.depth >= max {
+            // Usually a module that calls itself: reading on would never end,
+            // and skipping it would report its resources as clean.
+            return Err(Exceeded {
+                limit: "terraform-module-depth",
+                max,
+                what: format!("{call_address}: local modules nest deeper than {max}"),
+                span: Some(span),
+            }
+            .into());
         }
         let dir = join(&scope.dir, &module_source);
         if !self.modules.contains(&dir) {
@@ -1104,6 +1115,7 @@ impl Reader<'_> {
                 let argument = block.body.get_attribute(var);
                 let value = match argument {
                     Some(argument) => {
+                        hcl_limits::evaluating_at(Some(span_of(argument.span(), source)));
                         let origin = match var_reference(&argument.value)
                             .and_then(|v| instance.vars.get(&v).map(|o| (v, o)))
                         {
@@ -1121,9 +1133,10 @@ impl Reader<'_> {
                         }
                     }
                     None => VarValue {
-                        value: default
-                            .as_ref()
-                            .and_then(|d| Scope::default().evaluate(d).ok()),
+                        value: default.as_ref().and_then(|d| {
+                            hcl_limits::evaluating_at(Some(*at));
+                            Scope::default().evaluate(d).ok()
+                        }),
                         origin: format!("default in {}", self.at(*at)),
                     },
                 };
@@ -1287,24 +1300,28 @@ fn declared_variables(files: &[File]) -> BTreeMap<String, (Option<EditExpr>, Spa
 
 /// Locals evaluated in dependency order: passes until none more resolves.
 fn evaluate_locals(files: &[File], scope: &Scope) -> HclMap<String, Value> {
-    let mut pending: Vec<(String, &EditExpr)> = blocks_named(files, "locals")
-        .flat_map(|(_, b)| {
-            b.body
-                .attributes()
-                .map(|a| (a.key.as_str().to_string(), &a.value))
+    let mut pending: Vec<(String, &EditExpr, Span)> = blocks_named(files, "locals")
+        .flat_map(|(file, b)| {
+            b.body.attributes().map(|a| {
+                let at = span_of(a.span(), file.source);
+                (a.key.as_str().to_string(), &a.value, at)
+            })
         })
         .collect();
     let mut scope = scope.clone();
     loop {
         let before = pending.len();
-        let ctx = scope.context_for(&Reads::of(pending.iter().map(|(_, expr)| *expr)));
+        let ctx = scope.context_for(&Reads::of(pending.iter().map(|(_, expr, _)| *expr)));
         let mut resolved = Vec::new();
-        pending.retain(|(name, expr)| match evaluate_in(&ctx, expr) {
-            Ok(value) => {
-                resolved.push((name.clone(), value));
-                false
+        pending.retain(|(name, expr, at)| {
+            hcl_limits::evaluating_at(Some(*at));
+            match evaluate_in(&ctx, expr) {
+                Ok(value) => {
+                    resolved.push((name.clone(), value));
+                    false
+                }
+                Err(_) => true,
             }
-            Err(_) => true,
         });
         Rc::make_mut(&mut scope.locals).extend(resolved);
         if pending.is_empty() || pending.len() == before {
@@ -1316,7 +1333,8 @@ fn evaluate_locals(files: &[File], scope: &Scope) -> HclMap<String, Value> {
 /// `terraform { required_providers { aws = { source = "hashicorp/aws" } } }`.
 fn required_providers(files: &[File], scope: &Scope) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    for (_, terraform) in blocks_named(files, "terraform") {
+    for (file, terraform) in blocks_named(files, "terraform") {
+        hcl_limits::evaluating_at(Some(span_of(terraform.span(), file.source)));
         for required in terraform
             .body
             .blocks()

@@ -2,7 +2,7 @@
 //! listed here leaves its expression unknown (never guessed); `try` and `can`
 //! are handled before evaluation because their arguments must not fail.
 
-use super::hcl_limits::{self, Exceeded, MAX_VALUE_BYTES};
+use super::hcl_limits::{self, Exceeded};
 use hcl::Value;
 use hcl::eval::{Context, FuncArgs, FuncDef, ParamType};
 
@@ -211,11 +211,12 @@ fn replace(args: FuncArgs) -> Result<Value, String> {
     } else {
         value.matches(search.as_str()).count()
     };
-    if count.saturating_mul(with.len()) > MAX_VALUE_BYTES {
+    let max = hcl_limits::active().terraform_value_bytes;
+    if count.saturating_mul(with.len()) > max {
         return Err(hcl_limits::exceeded(Exceeded {
-            limit: "MAX_VALUE_BYTES",
-            max: MAX_VALUE_BYTES as u64,
-            what: format!("replace() would make a string of more than {MAX_VALUE_BYTES} bytes"),
+            limit: "terraform-value-bytes",
+            max,
+            what: format!("replace() would make a string of more than {max} bytes"),
             span: None,
         }));
     }

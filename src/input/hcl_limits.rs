@@ -11,28 +11,21 @@
 //! [`super::hcl::parse_module`] when the input is read.
 
 use super::InputError;
+use crate::limits::{self, Limits};
 use crate::model::Span;
 use hcl::Value;
 use hcl::edit::expr::{Expression as EditExpr, ForExpr};
 use hcl::edit::template::ForTemplateExpr;
 use hcl::edit::visit::{Visit, visit_expr};
 use hcl::eval::{Context, Evaluate};
-use std::cell::RefCell;
-
-/// Instances one resource or module block may make with `count` or `for_each`.
-pub const MAX_INSTANCES: usize = 10_000;
-/// Iterations of `for` expressions and template `for` directives in one
-/// expression, nested ones multiplied.
-pub const MAX_EVALUATION_STEPS: u64 = 1_000_000;
-/// Size of one evaluated value: its strings' bytes plus one per element.
-pub const MAX_VALUE_BYTES: usize = 16 * 1024 * 1024;
+use std::cell::{Cell, RefCell};
 
 /// A limit an input went over.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exceeded {
-    /// The constant's name, as docs/limits.md lists it.
+    /// The limit's name, as `--limit` and docs/limits.md give it.
     pub limit: &'static str,
-    pub max: u64,
+    pub max: usize,
     /// What went over, e.g. "`count` of aws_s3_bucket.b is 100000000".
     pub what: String,
     pub span: Option<Span>,
@@ -42,10 +35,9 @@ impl From<Exceeded> for InputError {
     fn from(exceeded: Exceeded) -> Self {
         InputError::Limit {
             message: format!(
-                "{}, over the limit {} = {}: refused rather than evaluated (docs/limits.md; \
-                 the limits are constants in src/input/hcl_limits.rs: raise one and rebuild if \
-                 a real configuration needs more)",
-                exceeded.what, exceeded.limit, exceeded.max
+                "{}, {}",
+                exceeded.what,
+                limits::over(exceeded.limit, exceeded.max)
             ),
             span: exceeded.span,
         }
@@ -54,11 +46,32 @@ impl From<Exceeded> for InputError {
 
 thread_local! {
     static EXCEEDED: RefCell<Option<Exceeded>> = const { RefCell::new(None) };
+    // hcl-rs calls functions (`replace`) through plain `fn` pointers, with no
+    // context of ours: the limits of the input being read are here.
+    static ACTIVE: Cell<Option<Limits>> = const { Cell::new(None) };
+    // Where the expressions evaluated next are written, for the error of a
+    // limit they go over: evaluation itself knows no file.
+    static AT: Cell<Option<Span>> = const { Cell::new(None) };
 }
 
-/// Forgets any limit recorded by an earlier input on this thread.
-pub fn reset() {
+/// Starts reading an input under `limits`: forgets any limit recorded by an
+/// earlier input on this thread.
+pub fn reset(limits: Limits) {
     EXCEEDED.with(|e| e.borrow_mut().take());
+    ACTIVE.with(|a| a.set(Some(limits)));
+    AT.with(|a| a.set(None));
+}
+
+/// Says where the expressions evaluated next are written (their block or
+/// attribute; `None` for `--var` values), so that a limit they go over
+/// points there.
+pub fn evaluating_at(span: Option<Span>) {
+    AT.with(|a| a.set(span));
+}
+
+/// The limits of the input being read.
+pub fn active() -> Limits {
+    ACTIVE.with(Cell::get).unwrap_or_default()
 }
 
 /// The first limit hit since [`reset`].
@@ -68,8 +81,9 @@ pub fn take() -> Option<Exceeded> {
 
 /// Records a limit hit (the first one is kept) and returns its message, for
 /// the evaluation error it also is.
-pub fn exceeded(exceeded: Exceeded) -> String {
+pub fn exceeded(mut exceeded: Exceeded) -> String {
     let message = format!("{}: over the limit {}", exceeded.what, exceeded.limit);
+    exceeded.span = exceeded.span.or_else(|| AT.with(Cell::get));
     EXCEEDED.with(|e| {
         e.borrow_mut().get_or_insert(exceeded);
     });
@@ -77,19 +91,21 @@ pub fn exceeded(exceeded: Exceeded) -> String {
 }
 
 /// Checks, before evaluating `expr`, that its `for` iterations stay within
-/// [`MAX_EVALUATION_STEPS`].
+/// the `terraform-evaluation-steps` limit.
 pub fn check_steps(ctx: &Context, expr: &EditExpr) -> Result<(), String> {
+    let max = active().terraform_evaluation_steps;
     let mut steps = Steps {
         ctx,
+        max: max as u64,
         multiplier: 1,
         enclosing: 1,
         total: 0,
     };
     steps.visit_expr(expr);
-    if steps.total > MAX_EVALUATION_STEPS {
+    if steps.total > steps.max {
         return Err(exceeded(Exceeded {
-            limit: "MAX_EVALUATION_STEPS",
-            max: MAX_EVALUATION_STEPS,
+            limit: "terraform-evaluation-steps",
+            max,
             what: format!(
                 "an expression iterates at least {} times in its `for` expressions",
                 steps.total
@@ -100,14 +116,16 @@ pub fn check_steps(ctx: &Context, expr: &EditExpr) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks the size of an evaluated value against [`MAX_VALUE_BYTES`].
+/// Checks the size of an evaluated value against the
+/// `terraform-value-bytes` limit.
 pub fn check_size(value: &Value) -> Result<(), String> {
-    let size = size_of(value, MAX_VALUE_BYTES);
-    if size > MAX_VALUE_BYTES {
+    let max = active().terraform_value_bytes;
+    let size = size_of(value, max);
+    if size > max {
         return Err(exceeded(Exceeded {
-            limit: "MAX_VALUE_BYTES",
-            max: MAX_VALUE_BYTES as u64,
-            what: "an expression evaluates to a value of more than 16 MiB".into(),
+            limit: "terraform-value-bytes",
+            max,
+            what: format!("an expression evaluates to a value of more than {max} bytes"),
             span: None,
         }));
     }
@@ -147,6 +165,8 @@ fn size_of(value: &Value, stop: usize) -> usize {
 /// be, and is counted at the size of the enclosing collection.
 struct Steps<'c, 'a> {
     ctx: &'c Context<'a>,
+    /// The limit: counting stops past it.
+    max: u64,
     /// Iterations of the enclosing `for`s, multiplied.
     multiplier: u64,
     /// Length of the innermost enclosing collection.
@@ -156,7 +176,7 @@ struct Steps<'c, 'a> {
 
 impl Steps<'_, '_> {
     fn length(&self, collection: &EditExpr) -> u64 {
-        if self.total > MAX_EVALUATION_STEPS {
+        if self.total > self.max {
             return self.enclosing;
         }
         match hcl::Expression::from(collection.clone()).evaluate(self.ctx) {
@@ -182,7 +202,7 @@ impl Steps<'_, '_> {
 
 impl Visit for Steps<'_, '_> {
     fn visit_expr(&mut self, expr: &EditExpr) {
-        if self.total <= MAX_EVALUATION_STEPS {
+        if self.total <= self.max {
             visit_expr(self, expr);
         }
     }

@@ -14,6 +14,7 @@
 //! Waivers are annotations: `souverain.io/ignore: SOV101 reason="..."`.
 
 use super::{InputError, waiver};
+use crate::limits::Limits;
 use crate::model::{
     Action, Location, LocationKind, Provenance, ProvenanceKind, ProviderSettings, Resource, Span,
 };
@@ -57,8 +58,14 @@ pub const BUILT_IN_KINDS: &[(&str, &str, &str)] = &[
 pub const CLUSTER: &str = "kubernetes/cluster";
 
 /// Reads a manifest stream. `source` indexes the text among the input's files.
-pub fn parse(text: &str, source: usize, map: &KubernetesMap) -> Result<Vec<Resource>, InputError> {
-    let documents = yaml::parse_documents(text).map_err(|e| yaml_error(e, text, source))?;
+pub fn parse(
+    text: &str,
+    source: usize,
+    map: &KubernetesMap,
+    limits: &Limits,
+) -> Result<Vec<Resource>, InputError> {
+    let documents =
+        yaml::parse_documents_within(text, limits).map_err(|e| yaml_error(e, text, source))?;
     let lines = LineStarts::new(text);
     let mut objects: Vec<(usize, String)> = Vec::new();
     for (index, document) in documents.iter().enumerate() {
@@ -144,13 +151,20 @@ pub(super) fn yaml_error(e: yaml::YamlError, text: &str, source: usize) -> Input
         .offset
         .or_else(|| e.line.map(|line| LineStarts::new(text).start(line)))
         .unwrap_or(0);
-    InputError::Syntax {
-        span: Span {
-            file: source,
-            start: offset,
-            end: offset,
+    let span = Span {
+        file: source,
+        start: offset,
+        end: offset,
+    };
+    match e.limit {
+        Some(_) => InputError::Limit {
+            message: e.message,
+            span: Some(span),
         },
-        message: format!("invalid YAML: {}", e.message),
+        None => InputError::Syntax {
+            span,
+            message: format!("invalid YAML: {}", e.message),
+        },
     }
 }
 

@@ -11,6 +11,7 @@ pub mod k8s;
 pub mod tfplan;
 pub mod waiver;
 
+use crate::limits::Limits;
 use crate::model::{Resource, Span};
 use crate::report::Source;
 pub use decode::DecodeError;
@@ -242,8 +243,9 @@ pub fn parse(
     bytes: &[u8],
     kubernetes: &crate::policy::KubernetesMap,
     kept: &KeptAttributes,
+    limits: &Limits,
 ) -> Result<Parsed, Failed> {
-    parse_owned(name, bytes.to_vec(), kubernetes, kept)
+    parse_owned(name, bytes.to_vec(), kubernetes, kept, limits)
 }
 
 /// [`parse`], keeping `bytes` as the source text when they are UTF-8
@@ -253,6 +255,7 @@ pub fn parse_owned(
     bytes: Vec<u8>,
     kubernetes: &crate::policy::KubernetesMap,
     kept: &KeptAttributes,
+    limits: &Limits,
 ) -> Result<Parsed, Failed> {
     if is_hcl(name, &bytes) {
         let mut tree = hcl::MemoryTree::default();
@@ -262,6 +265,7 @@ pub fn parse_owned(
             Some(&hcl::join(".", name)),
             &tree,
             &hcl::HclOptions::default(),
+            limits,
         );
     }
     let source = match decode::decode_owned(bytes) {
@@ -273,7 +277,7 @@ pub fn parse_owned(
             });
         }
     };
-    let parsed = parse_text(name, source.text(), kubernetes, kept);
+    let parsed = parse_text(name, source.text(), kubernetes, kept, limits);
     let sources = vec![source];
     match parsed {
         Ok((resources, notes)) => Ok(Parsed {
@@ -351,6 +355,7 @@ fn parse_text(
     text: &str,
     kubernetes: &crate::policy::KubernetesMap,
     kept: &KeptAttributes,
+    limits: &Limits,
 ) -> Result<(Vec<Resource>, Vec<Note>), InputError> {
     let lower = name.to_ascii_lowercase();
     if lower.ends_with(".tfvars") {
@@ -383,10 +388,10 @@ fn parse_text(
         let document = tfplan::Document::read(text, 0)?;
         let peek = document.peek();
         if admission::looks_like(&peek) {
-            return admission::parse(text, 0, kubernetes);
+            return admission::parse(text, 0, kubernetes, limits);
         }
         if peek.api_version.is_some() && peek.kind.is_some() {
-            return Ok((k8s::parse(text, 0, kubernetes)?, Vec::new()));
+            return Ok((k8s::parse(text, 0, kubernetes, limits)?, Vec::new()));
         }
         return Ok((tfplan::resources(document, kept)?, Vec::new()));
     }
@@ -397,7 +402,7 @@ fn parse_text(
         return Err(InputError::NotAPlan("empty input".into()));
     }
     // Everything else is read as YAML manifests (an empty one has none).
-    match k8s::parse(text, 0, kubernetes) {
+    match k8s::parse(text, 0, kubernetes, limits) {
         Ok(resources) => Ok((resources, Vec::new())),
         Err(InputError::NotAPlan(_) | InputError::Syntax { .. })
             if !matches!(Format::from_name(name), Some(Format::Yaml)) =>
@@ -447,6 +452,7 @@ mod tests {
             bytes,
             &crate::policy::KubernetesMap::default(),
             &KeptAttributes::All,
+            &Limits::default(),
         ) {
             Err(failed) => failed.error,
             Ok(_) => panic!("{name} accepted"),
