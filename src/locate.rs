@@ -23,7 +23,10 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
     for attribute in provider.resource_locations.iter().filter(applies) {
         for reading in path::read(&resource.attributes, &resource.unknown, &attribute.path) {
             let top = reading.path.split(['.', '[']).next().unwrap_or_default();
-            let configured = resource.configured.get(top);
+            let configured = resource
+                .configured
+                .get(&reading.path)
+                .or_else(|| resource.configured.get(top));
             let location = match reading.probe {
                 Probe::Set(value) => {
                     let provenance = configured

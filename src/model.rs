@@ -148,7 +148,9 @@ pub struct Resource {
     pub attributes: Value,
     /// Which of them are unknown until apply (`change.after_unknown`).
     pub unknown: Value,
-    /// Top-level attributes set in the configuration, with where their value came from.
+    /// Attributes set in the configuration, with where their value came
+    /// from: by top-level name, and by concrete path (`replica[0].region_name`)
+    /// where the input tells them apart (Terraform source).
     pub configured: BTreeMap<String, Provenance>,
     /// Shared by every resource of the same provider configuration.
     pub provider_settings: Arc<ProviderSettings>,

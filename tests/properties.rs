@@ -1,6 +1,7 @@
 //! Property tests (proptest): invariants that must hold for every input of a
-//! shape, checked on generated Terraform plans that go through the real plan
-//! reader, the policy's catalogue and the rules.
+//! shape, checked on generated Terraform plans and the same resources as
+//! Terraform source, through the real readers, the policy's catalogue and
+//! the rules.
 //!
 //! The plans are built from the embedded policy itself: every cloud provider,
 //! its resource types, its location attributes (nested ones too) and its
@@ -89,9 +90,10 @@ proptest! {
 
     #[test]
     fn a_resource_only_in_french_locations_never_gets_a_location_violation(
-        spec in resource(Places::French)
+        spec in resource(Places::French),
+        form in form(),
     ) {
-        let (plan, report) = scan(std::slice::from_ref(&spec));
+        let (plan, report) = scan(form, std::slice::from_ref(&spec));
         let violations: Vec<&Finding> = report
             .findings
             .iter()
@@ -101,8 +103,11 @@ proptest! {
     }
 
     #[test]
-    fn an_unknown_location_never_passes(spec in resource_with_an_unknown_location()) {
-        let (plan, report) = scan(std::slice::from_ref(&spec));
+    fn an_unknown_location_never_passes(
+        spec in resource_with_an_unknown_location(),
+        form in form(),
+    ) {
+        let (plan, report) = scan(form, std::slice::from_ref(&spec));
         prop_assert!(
             report.findings.iter().any(|f| f.rule == RULE),
             "no {RULE} finding for a resource with an unknown location:\n{plan}"
@@ -113,11 +118,12 @@ proptest! {
     fn adding_an_unrelated_resource_never_changes_another_resources_findings(
         specs in proptest::collection::vec(resource(Places::Any), 1..5),
         extra in resource(Places::Any),
+        form in form(),
     ) {
-        let (plan, before) = scan(&specs);
+        let (plan, before) = scan(form, &specs);
         let mut more = specs.clone();
         more.push(extra);
-        let (plan_after, after) = scan(&more);
+        let (plan_after, after) = scan(form, &more);
         for (i, spec) in specs.iter().enumerate() {
             let address = spec.address(i);
             prop_assert_eq!(
@@ -558,20 +564,28 @@ fn written(settings: &[(AttrPath, Setting)]) -> (Value, Value, Value) {
     let mut expressions = json!({});
     for (path, setting) in settings {
         let at = path.segments();
+        // A list attribute (`availability_zones[*]`) is one expression, a
+        // list; a nested block (`replica[*].region_name`) is a list of
+        // expression maps.
+        let (expression_at, list) = match at.split_last() {
+            Some((Segment::Each | Segment::Index(_), parent)) => (parent, true),
+            _ => (at, false),
+        };
         match setting {
             Setting::Known(value) => {
                 *reach(&mut values, at) = value.clone();
-                *reach(&mut expressions, at) = json!({"constant_value": value});
+                let constant = if list { json!([value]) } else { value.clone() };
+                *reach(&mut expressions, expression_at) = json!({"constant_value": constant});
             }
             Setting::Unknown => {
                 // Terraform omits an unknown value from `after`, but writes
-                // the blocks around it.
-                let holder = reach(&mut values, &at[..at.len() - 1]);
+                // the blocks around it; an unknown list is unknown whole.
+                let holder = reach(&mut values, &expression_at[..expression_at.len() - 1]);
                 if !holder.is_object() {
                     *holder = json!({});
                 }
-                *reach(&mut unknown, at) = json!(true);
-                *reach(&mut expressions, at) = json!({"references": [
+                *reach(&mut unknown, expression_at) = json!(true);
+                *reach(&mut expressions, expression_at) = json!({"references": [
                     "data.terraform_remote_state.shared.outputs.place",
                     "data.terraform_remote_state.shared",
                 ]});
@@ -581,22 +595,134 @@ fn written(settings: &[(AttrPath, Setting)]) -> (Value, Value, Value) {
     (values, unknown, expressions)
 }
 
-fn scan(specs: &[Spec]) -> (String, FileReport) {
-    let plan = plan(specs);
+/// The Terraform source of `specs`: each resource with a provider
+/// configuration of its own (an alias), as `plan` writes them.
+fn source(specs: &[Spec]) -> String {
+    // Each resource names its provider's source in a `terraform` block of
+    // its own, so that adding a resource moves no line above it.
+    let mut out = String::new();
+    for (i, spec) in specs.iter().enumerate() {
+        let local_name = spec.source.rsplit('/').next().expect("a source");
+        let (_, _, provider) = written(&spec.provider);
+        out.push_str(&format!(
+            "terraform {{\n  required_providers {{\n    {local_name} = {{ source = \"{}\" }}\n  }}\n}}\n",
+            spec.source
+        ));
+        out.push_str(&format!(
+            "\nprovider \"{local_name}\" {{\n  alias = \"r{i}\"\n"
+        ));
+        write_body(&mut out, &provider, 1);
+        out.push_str("}\n");
+        let (_, _, attributes) = written(&spec.attributes);
+        out.push_str(&format!(
+            "\nresource \"{}\" \"r{i}\" {{\n  provider = {local_name}.r{i}\n",
+            spec.resource_type
+        ));
+        write_body(&mut out, &attributes, 1);
+        out.push_str("}\n");
+    }
+    out
+}
+
+/// Writes a tree of configuration expressions (as `written` makes them) as
+/// HCL: lists of objects are nested blocks.
+fn write_body(out: &mut String, body: &Value, depth: usize) {
+    let indent = "  ".repeat(depth);
+    for (key, node) in body.as_object().into_iter().flatten() {
+        match node {
+            Value::Array(blocks) => {
+                for block in blocks {
+                    out.push_str(&format!("{indent}{key} {{\n"));
+                    write_body(out, block, depth + 1);
+                    out.push_str(&format!("{indent}}}\n"));
+                }
+            }
+            expression => {
+                out.push_str(&format!("{indent}{key} = {}\n", hcl_expression(expression)));
+            }
+        }
+    }
+}
+
+/// An expression of `written`'s tree: a constant, a reference, or an object
+/// of those (`metadata.__system__encrypted`).
+fn hcl_expression(expression: &Value) -> String {
+    match (
+        expression.get("constant_value"),
+        expression.get("references"),
+    ) {
+        (Some(value), _) => hcl_literal(value),
+        (None, Some(references)) => references[0].as_str().expect("a reference").to_string(),
+        (None, None) => {
+            let fields: Vec<String> = expression
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(key, value)| format!("{} = {}", hcl_string(key), hcl_expression(value)))
+                .collect();
+            format!("{{ {} }}", fields.join(", "))
+        }
+    }
+}
+
+fn hcl_literal(value: &Value) -> String {
+    match value {
+        Value::String(text) => hcl_string(text),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(hcl_literal).collect();
+            format!("[{}]", items.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn hcl_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out.replace("${", "$${").replace("%{", "%%{")
+}
+
+/// Which reader a property goes through.
+#[derive(Debug, Clone, Copy)]
+enum Form {
+    /// `terraform show -json`.
+    Plan,
+    /// Terraform source, evaluated by souverain.
+    Source,
+}
+
+fn form() -> impl Strategy<Value = Form> {
+    prop_oneof![Just(Form::Plan), Just(Form::Source)]
+}
+
+fn scan(form: Form, specs: &[Spec]) -> (String, FileReport) {
+    let (name, text) = match form {
+        Form::Plan => ("plan.json", plan(specs)),
+        Form::Source => ("main.tf", source(specs)),
+    };
     let engine = Engine::new(policy(), Some(PROFILE)).expect("the strict profile");
     assert_eq!(
         engine_countries(),
         [FRANCE],
         "the properties assume the strict profile allows France only"
     );
-    let report = engine.scan("plan.json", plan.as_bytes());
-    assert!(report.error.is_none(), "{:?}\nin\n{plan}", report.error);
+    let report = engine.scan(name, text.as_bytes());
+    assert!(report.error.is_none(), "{:?}\nin\n{text}", report.error);
     assert_eq!(
         report.resources,
         specs.len(),
-        "every resource read:\n{plan}"
+        "every resource read:\n{text}"
     );
-    (plan, report)
+    (text, report)
 }
 
 fn engine_countries() -> Vec<&'static str> {

@@ -734,14 +734,19 @@ impl Reader<'_> {
                 (None, None) => InstanceKey::Single,
             };
             let evaluated = self.body(&block.body, source, &instance, "", None);
-            let configured = evaluated
-                .described
-                .iter()
-                .filter(|(path, _)| !path.contains(['.', '[']))
-                .map(|(path, (kind, detail))| {
-                    (path.clone(), Provenance::new(kind.clone(), detail.clone()))
-                })
-                .collect();
+            // Attributes in nested blocks count as their block's too: a
+            // block the configuration writes is not computed by the provider.
+            let mut configured = BTreeMap::new();
+            for (path, (kind, detail)) in &evaluated.described {
+                let provenance = Provenance::new(kind.clone(), detail.clone());
+                let top = path.split(['.', '[']).next().unwrap_or(path);
+                if top != path {
+                    configured
+                        .entry(top.to_string())
+                        .or_insert_with(|| provenance.clone());
+                }
+                configured.insert(path.clone(), provenance);
+            }
             let resource = Resource {
                 address,
                 resource_type: resource_type.clone(),
