@@ -39,8 +39,11 @@ fn terraform_that_asks_for_unbounded_evaluation_fails_naming_the_limit_and_the_l
             .as_ref()
             .unwrap_or_else(|| panic!("{file} accepted"));
         let message = error.to_string();
+        let value = Limits::default()
+            .get(limit)
+            .expect("a limit of the registry");
         assert!(
-            message.contains(&format!("over the limit {limit} = ")),
+            message.contains(&format!("over the limit {limit} = {value}:")),
             "{file}: {message}"
         );
         assert!(
