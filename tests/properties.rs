@@ -28,8 +28,8 @@ const PROFILE: &str = "strict";
 const FRANCE: &str = "FR";
 
 fn config() -> Config {
+    // 256 cases unless `PROPTEST_CASES` says more (docs/fuzzing.md).
     Config {
-        cases: 256,
         // A failure is kept as a named test in this file, not as a seed file.
         failure_persistence: None,
         ..Config::default()
@@ -132,6 +132,197 @@ proptest! {
                 "{} changed when a resource was added:\n{}\nthen\n{}", address, plan, plan_after
             );
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Kubernetes manifests
+
+/// One document of a generated manifest stream. Names are unique per index;
+/// ACK buckets read their region from their Namespace when it is in the
+/// stream: the one relation between documents.
+#[derive(Debug, Clone)]
+enum Document {
+    Namespace {
+        name: String,
+        region: Option<&'static str>,
+    },
+    Deployment {
+        namespace: String,
+        region: Option<&'static str>,
+    },
+    StorageClass {
+        encrypted: Option<&'static str>,
+        zone: Option<&'static str>,
+    },
+    CrossplaneVolume {
+        region: Option<&'static str>,
+        encrypted: Option<bool>,
+    },
+    AckBucket {
+        namespace: String,
+        region: Option<&'static str>,
+    },
+}
+
+/// Location values a manifest may name: French on some cloud, foreign,
+/// ambiguous across clouds, unknown to the catalogue.
+const KUBERNETES_PLACES: &[&str] = &[
+    "eu-west-3",
+    "eu-west-3a",
+    "francecentral",
+    "europe-west9",
+    "us-east-1",
+    "us-east-2c",
+    "westeurope",
+    "zz-nowhere-9",
+];
+
+fn kubernetes_place() -> impl Strategy<Value = Option<&'static str>> {
+    proptest::option::of(select(KUBERNETES_PLACES))
+}
+
+fn namespace() -> impl Strategy<Value = String> {
+    (0..3u8).prop_map(|n| format!("ns{n}"))
+}
+
+fn document() -> impl Strategy<Value = Document> {
+    prop_oneof![
+        (namespace(), kubernetes_place())
+            .prop_map(|(name, region)| Document::Namespace { name, region }),
+        (namespace(), kubernetes_place())
+            .prop_map(|(namespace, region)| Document::Deployment { namespace, region }),
+        (
+            proptest::option::of(select(&["true", "false"][..])),
+            kubernetes_place()
+        )
+            .prop_map(|(encrypted, zone)| Document::StorageClass { encrypted, zone }),
+        (kubernetes_place(), proptest::option::of(any::<bool>()))
+            .prop_map(|(region, encrypted)| Document::CrossplaneVolume { region, encrypted }),
+        (namespace(), kubernetes_place())
+            .prop_map(|(namespace, region)| Document::AckBucket { namespace, region }),
+    ]
+}
+
+/// A document related to none of the others: in a namespace of its own.
+fn unrelated_document() -> impl Strategy<Value = Document> {
+    document().prop_map(|document| match document {
+        Document::Namespace { region, .. } => Document::Namespace {
+            name: "unrelated".into(),
+            region,
+        },
+        Document::Deployment { region, .. } => Document::Deployment {
+            namespace: "unrelated".into(),
+            region,
+        },
+        Document::AckBucket { region, .. } => Document::AckBucket {
+            namespace: "unrelated".into(),
+            region,
+        },
+        other => other,
+    })
+}
+
+/// The stream as YAML, one document each; document `i` is named `r{i}`.
+fn manifests(documents: &[Document]) -> String {
+    let mut out = String::new();
+    for (i, document) in documents.iter().enumerate() {
+        let name = format!("r{i}");
+        out.push_str("---\n");
+        out.push_str(&match document {
+            Document::Namespace { name, region } => format!(
+                "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n{}",
+                region.map_or(String::new(), |r| format!(
+                    "  annotations:\n    services.k8s.aws/region: {r}\n"
+                ))
+            ),
+            Document::Deployment { namespace, region } => format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {namespace}\n\
+                 spec:\n  template:\n    spec:\n{}      containers:\n        - name: app\n          image: app:1\n",
+                region.map_or(String::new(), |r| format!(
+                    "      nodeSelector:\n        topology.kubernetes.io/region: {r}\n"
+                ))
+            ),
+            Document::StorageClass { encrypted, zone } => format!(
+                "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: {name}\n\
+                 provisioner: ebs.csi.aws.com\n{}{}",
+                encrypted.map_or(String::new(), |e| format!(
+                    "parameters:\n  encrypted: \"{e}\"\n"
+                )),
+                zone.map_or(String::new(), |z| format!(
+                    "allowedTopologies:\n  - matchLabelExpressions:\n      - key: topology.ebs.csi.aws.com/zone\n        values: [{z}]\n"
+                ))
+            ),
+            Document::CrossplaneVolume { region, encrypted } => format!(
+                "apiVersion: ec2.aws.upbound.io/v1beta1\nkind: EBSVolume\nmetadata:\n  name: {name}\n\
+                 spec:\n  forProvider:\n    size: 10\n{}{}",
+                region.map_or(String::new(), |r| format!("    region: {r}\n")),
+                encrypted.map_or(String::new(), |e| format!("    encrypted: {e}\n"))
+            ),
+            Document::AckBucket { namespace, region } => format!(
+                "apiVersion: s3.services.k8s.aws/v1alpha1\nkind: Bucket\nmetadata:\n  name: {name}\n  namespace: {namespace}\n{}\
+                 spec:\n  name: bucket-{i}\n",
+                region.map_or(String::new(), |r| format!(
+                    "  annotations:\n    services.k8s.aws/region: {r}\n"
+                ))
+            ),
+        });
+    }
+    out
+}
+
+fn scan_manifests(documents: &[Document]) -> (String, FileReport) {
+    let text = manifests(documents);
+    let engine = Engine::new(policy(), Some(PROFILE)).expect("the strict profile");
+    let report = engine.scan("manifests.yaml", text.as_bytes());
+    assert!(report.error.is_none(), "{:?}\nin\n{text}", report.error);
+    (text, report)
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn adding_an_unrelated_manifest_never_changes_another_objects_findings(
+        documents in proptest::collection::vec(document(), 1..6),
+        extra in unrelated_document(),
+    ) {
+        let (text, before) = scan_manifests(&documents);
+        let mut more = documents.clone();
+        more.push(extra);
+        let (text_after, after) = scan_manifests(&more);
+        let addresses: std::collections::BTreeSet<&str> =
+            before.findings.iter().map(|f| f.resource.as_str()).collect();
+        for address in addresses {
+            prop_assert_eq!(
+                findings_of(&before, address),
+                findings_of(&after, address),
+                "{} changed when a document was added:\n{}\nthen\n{}", address, text, text_after
+            );
+        }
+        prop_assert!(after.resources >= before.resources);
+    }
+
+    #[test]
+    fn a_manifest_pinned_only_in_france_never_gets_a_location_violation(
+        // A workload may run on any cloud; an AWS object needs an AWS id.
+        pinned in select(&["eu-west-3", "francecentral", "europe-west9", "eu-west-3a"][..]),
+        aws in select(&["eu-west-3", "EU-WEST-3"][..]),
+        namespace in namespace(),
+    ) {
+        let documents = [
+            Document::Deployment { namespace: namespace.clone(), region: Some(pinned) },
+            Document::Namespace { name: namespace.clone(), region: Some(aws) },
+            Document::AckBucket { namespace, region: None },
+            Document::CrossplaneVolume { region: Some(aws), encrypted: Some(true) },
+        ];
+        let (text, report) = scan_manifests(&documents);
+        let violations: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == RULE && f.verdict == Verdict::Violation)
+            .collect();
+        prop_assert!(violations.is_empty(), "{violations:#?}\nin\n{text}");
     }
 }
 
