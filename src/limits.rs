@@ -110,6 +110,7 @@ pub static LIMITS: &[Limit] = &[
 impl Limits {
     /// The value of the limit `name`.
     pub fn get(&self, name: &str) -> Option<usize> {
+        // One accessor per limit serves both `get` and `set`.
         let mut copy = *self;
         find(name).map(|limit| *(limit.field)(&mut copy))
     }
