@@ -190,13 +190,16 @@ fn over_limit(
     while let Error::WithSnippet { error, .. } | Error::AliasError { error, .. } = e {
         e = error;
     }
+    let too_deep = || {
+        (
+            "yaml-depth",
+            limits.yaml_depth,
+            format!("YAML nests deeper than {} levels", limits.yaml_depth),
+        )
+    };
     match e {
         Error::Budget { breach, .. } => match breach {
-            BudgetBreach::Depth { .. } => Some((
-                "yaml-depth",
-                limits.yaml_depth,
-                format!("YAML nests deeper than {} levels", limits.yaml_depth),
-            )),
+            BudgetBreach::Depth { .. } => Some(too_deep()),
             BudgetBreach::Documents { .. } => Some((
                 "yaml-documents",
                 limits.yaml_documents,
@@ -225,13 +228,8 @@ fn over_limit(
                 limits.yaml_alias_replay
             ),
         )),
-        _ => e.to_string().contains("recursion limit").then(|| {
-            (
-                "yaml-depth",
-                limits.yaml_depth,
-                format!("YAML nests deeper than {} levels", limits.yaml_depth),
-            )
-        }),
+        // Deep nesting may also stop on a recursion limit, reported as text only.
+        _ => e.to_string().contains("recursion limit").then(too_deep),
     }
 }
 
