@@ -20,6 +20,7 @@
 //! ```
 
 pub mod admission;
+pub mod coverage;
 pub mod input;
 pub mod inventory;
 pub mod limits;
@@ -111,6 +112,23 @@ pub fn civil_date(days: u64) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// `YYYY-MM-DD` to days since 1970-01-01 (Howard Hinnant's days_from_civil);
+/// `None` for text that is not such a date.
+pub fn days_from_civil(text: &str) -> Option<i64> {
+    if !is_date(text) {
+        return None;
+    }
+    let mut parts = text.split('-').map(|p| p.parse::<i64>().ok());
+    let (year, month, day) = (parts.next()??, parts.next()??, parts.next()??);
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
 }
 
 pub use report::{FileReport, Report};
@@ -404,20 +422,30 @@ impl<'p> Engine<'p> {
 
     fn subject<'a>(&'a self, resource: &'a model::Resource) -> Subject<'a> {
         let entry = self.policy.provider_entry(&resource.provider);
-        let provider = entry.map(|(_, p)| p);
-        let locations = match provider.map(|p| p.kind) {
-            Some(ProviderKind::Cloud) => {
-                let global = provider
-                    .and_then(|p| p.global_resources.as_ref())
+        let provider =
+            entry.map(|(_, p)| self.policy.catalogue_for(p, &resource.provider_settings));
+        let locations = match provider {
+            Some(p) if p.kind == ProviderKind::Cloud => {
+                let global = p
+                    .global_resources
+                    .as_ref()
                     .is_some_and(|global| global.is_match(&resource.resource_type));
-                match (global, provider) {
-                    (false, Some(p)) => locate::locations(resource, p),
-                    _ => Vec::new(),
+                match &p.worldwide_resources {
+                    Some(worldwide)
+                        if worldwide.types.is_match(&resource.resource_type)
+                            && worldwide.when.as_ref().is_none_or(|c| {
+                                c.holds(&resource.attributes, &resource.unknown)
+                            }) =>
+                    {
+                        vec![locate::worldwide(resource, worldwide)]
+                    }
+                    _ if global => Vec::new(),
+                    _ => locate::locations(resource, p),
                 }
             }
             // A workload is where it is pinned; unpinned, it runs wherever
             // the cluster is, unless the policy requires a pin.
-            Some(ProviderKind::Cluster) => {
+            Some(p) if p.kind == ProviderKind::Cluster => {
                 let mut pinned = resource.locations.clone();
                 if pinned.is_empty() && self.policy.kubernetes.require_pinning == Some(true) {
                     pinned.push(model::Location {
@@ -433,7 +461,7 @@ impl<'p> Engine<'p> {
                 }
                 pinned
             }
-            Some(ProviderKind::NotInfrastructure) | None => Vec::new(),
+            Some(_) | None => Vec::new(),
         };
         Subject {
             resource,
@@ -451,6 +479,11 @@ mod tests {
         assert_eq!(super::civil_date(0), "1970-01-01");
         assert_eq!(super::civil_date(19_782), "2024-02-29");
         assert_eq!(super::civil_date(20_415), "2025-11-23");
+        for days in [0, 59, 60, 19_782, 20_415, 36_524, 47_540] {
+            let date = super::civil_date(days);
+            assert_eq!(super::days_from_civil(&date), Some(days as i64), "{date}");
+        }
+        assert_eq!(super::days_from_civil("2025-13-01"), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use crate::model::{Location, LocationKind, Provenance, ProvenanceKind, Resource, Span};
 use crate::path::{self, Probe};
-use crate::policy::{LocationAttribute, ProviderEntry};
+use crate::policy::{LocationAttribute, ProviderEntry, Worldwide};
 use serde_json::Value;
 
 pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location> {
@@ -21,6 +21,11 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
     let mut unknown_configured = Vec::new();
 
     for attribute in provider.resource_locations.iter().filter(applies) {
+        if let Some(condition) = &attribute.when
+            && !condition.holds(&resource.attributes, &resource.unknown)
+        {
+            continue;
+        }
         for reading in path::read(&resource.attributes, &resource.unknown, &attribute.path) {
             let top = reading.path.split(['.', '[']).next().unwrap_or_default();
             let configured = resource
@@ -53,6 +58,30 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
                     replicas.push(unknown_location(resource, attribute, reading.path, detail));
                     continue;
                 }
+                // Unset (or computed, so unknown in a plan), the place is
+                // decided by something the input does not show.
+                // (Configured is the attribute itself, not the block it is in.)
+                Probe::Unknown | Probe::Absent
+                    if !resource.configured.contains_key(&reading.path)
+                        && attribute.undetermined_when_unset.is_some() =>
+                {
+                    let why = attribute
+                        .undetermined_when_unset
+                        .as_deref()
+                        .unwrap_or_default();
+                    let location = unknown_location(
+                        resource,
+                        attribute,
+                        reading.path,
+                        format!("`{}` is not set: {why}", attribute.path),
+                    );
+                    if attribute.replica {
+                        replicas.push(location);
+                    } else {
+                        own.push(location);
+                    }
+                    continue;
+                }
                 Probe::Unknown => match configured {
                     Some(provenance) if attribute.kind != LocationKind::Zone => {
                         let detail = format!("{} (known only after apply)", provenance.detail);
@@ -66,7 +95,31 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
                     }
                     _ => continue,
                 },
-                Probe::Absent => continue,
+                // Unset, an attribute with a documented default is there
+                // all the same (a BigQuery dataset without `location` is in
+                // `US`, not in the provider's region).
+                Probe::Absent => match &attribute.default {
+                    Some(default) => Location {
+                        value: Some(default.clone()),
+                        kind: attribute.kind,
+                        span: Some(resource.span),
+                        provenance: Provenance::new(
+                            ProvenanceKind::ProviderDefault,
+                            format!(
+                                "`{}` is not set, and {} then uses `{default}`{}",
+                                attribute.path,
+                                resource.resource_type,
+                                attribute
+                                    .source
+                                    .as_deref()
+                                    .map(|s| format!(" ({s})"))
+                                    .unwrap_or_default()
+                            ),
+                        ),
+                        attribute: attribute.path.to_string(),
+                    },
+                    None => continue,
+                },
             };
             if attribute.replica {
                 replicas.push(location);
@@ -108,6 +161,24 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
     own.extend(replicas);
     dedup(own)
 }
+
+/// The one location of a service that serves or copies data worldwide: the
+/// catalogue's `worldwide` entry, whatever region its configuration names.
+pub fn worldwide(resource: &Resource, worldwide: &Worldwide) -> Location {
+    Location {
+        value: Some(WORLDWIDE.into()),
+        kind: LocationKind::Location,
+        attribute: "(service)".into(),
+        provenance: Provenance::new(
+            ProvenanceKind::Literal,
+            format!("{}: {}", resource.resource_type, worldwide.reason),
+        ),
+        span: None,
+    }
+}
+
+/// The location id of the catalogue entry for worldwide services.
+pub const WORLDWIDE: &str = "worldwide";
 
 fn from_provider(resource: &Resource, provider: &ProviderEntry) -> Vec<Location> {
     let settings = &resource.provider_settings;
@@ -153,10 +224,30 @@ fn located(
 ) -> Location {
     let text = path::scalar_text(value).unwrap_or_else(|| value.to_string());
     let text = match &attribute.extract {
-        Some(extract) => extract
+        Some(extract) => match extract
             .captures(&text)
             .and_then(|c| c.get(1))
-            .map_or(text.clone(), |m| m.as_str().to_string()),
+            .filter(|m| !m.as_str().is_empty())
+        {
+            Some(found) => found.as_str().to_string(),
+            // An id with no location in it (an S3 ARN has no region) tells
+            // nothing: undetermined, not a location "nobody knows".
+            None => {
+                return Location {
+                    value: None,
+                    kind: attribute.kind,
+                    provenance: Provenance::new(
+                        ProvenanceKind::Unknown,
+                        format!(
+                            "`{at}` = `{text}` names no location ({})",
+                            provenance.detail
+                        ),
+                    ),
+                    attribute: at,
+                    span,
+                };
+            }
+        },
         None => text,
     };
     Location {

@@ -44,6 +44,18 @@ enum Command {
     Report(ReportArgs),
     /// Show the documentation of a rule, by id (SOV101) or name.
     Explain { rule: String },
+    /// List what the policy knows, resource type by resource type: where
+    /// its location is read, its encryption rule and default, and the
+    /// sources of these facts (docs/coverage.md). A type not listed is not
+    /// judged for encryption.
+    Coverage {
+        /// text (default), json or markdown.
+        #[arg(long, value_enum, default_value_t = CoverageFormat::Text)]
+        format: CoverageFormat,
+        /// A policy file extending or overriding the embedded policy; repeatable.
+        #[arg(long = "policy", value_name = "FILE")]
+        policies: Vec<PathBuf>,
+    },
     /// List the rules.
     Rules,
     /// Serve the Kubernetes validating admission webhook: HTTPS `POST
@@ -448,6 +460,21 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Report(args) => report(&args),
         #[cfg(feature = "webhook")]
         Command::Serve(args) => serve(*args),
+        Command::Coverage { format, policies } => {
+            let policy = load_policy(&policies)?;
+            let coverage = souverain::coverage::Coverage::of(&policy);
+            let text = match format {
+                CoverageFormat::Text => coverage.text(),
+                CoverageFormat::Markdown => coverage.markdown(),
+                CoverageFormat::Json => {
+                    let mut json = serde_json::to_string_pretty(&coverage)?;
+                    json.push('\n');
+                    json
+                }
+            };
+            print(&text);
+            Ok(0)
+        }
         Command::Explain { rule } => {
             let id = rules::id_of(&rule).map_err(anyhow::Error::msg)?;
             let rule = rules::find(id).expect("a known id");
@@ -579,13 +606,7 @@ fn report(args: &ReportArgs) -> Result<u8> {
 /// resources if asked, and applies the waivers file and the baseline: the
 /// report, and how many files of walked directories were skipped as foreign.
 fn collect(args: &InputArgs, inventory: bool, today: &str) -> Result<(Report, usize)> {
-    let mut policy = Policy::embedded().map_err(report_policy_error)?;
-    for path in &args.policies {
-        let name = path.display().to_string();
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read policy {name}"))?;
-        policy.extend(&name, &text).map_err(report_policy_error)?;
-    }
+    let policy = load_policy(&args.policies)?;
     let mut selection = souverain::Selection::default();
     selection.fail_on = args.fail_on;
     for rule in &args.select {
@@ -695,6 +716,19 @@ fn collect(args: &InputArgs, inventory: bool, today: &str) -> Result<(Report, us
         }
     }
     let mut report = Report::new(engine.profile_name(), files);
+    // Stale evidence shows in every report, whatever it found.
+    report
+        .notes
+        .extend(
+            policy
+                .offer_notes(today)
+                .into_iter()
+                .map(|message| souverain::report::RunNote {
+                    file: "policies/qualified.yaml".into(),
+                    line: None,
+                    message,
+                }),
+        );
     if let Some((file, base)) = &waivers {
         apply_waivers_file(file, base, &mut report, today);
     }
@@ -812,6 +846,25 @@ fn today() -> Result<String> {
         .context("the system clock is before 1970")?
         .as_secs();
     Ok(souverain::civil_date(seconds / 86_400))
+}
+
+/// The embedded policy extended by the files given, in order.
+fn load_policy(files: &[PathBuf]) -> Result<Policy> {
+    let mut policy = Policy::embedded().map_err(report_policy_error)?;
+    for path in files {
+        let name = path.display().to_string();
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read policy {name}"))?;
+        policy.extend(&name, &text).map_err(report_policy_error)?;
+    }
+    Ok(policy)
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CoverageFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 /// Prints every problem of a policy, each with its file and line.

@@ -377,6 +377,13 @@ fn clouds() -> Vec<(&'static str, &'static ProviderEntry)> {
         .providers()
         .filter(|(_, p)| p.kind == ProviderKind::Cloud)
         .filter(|(_, p)| p.locations.iter().any(|l| l.country == FRANCE))
+        // A variant's catalogue (S3NS) is reached through its provider's
+        // settings, never written as a provider source of its own.
+        .filter(|(source, _)| {
+            !policy()
+                .providers()
+                .any(|(_, p)| p.variants.iter().any(|v| v.catalogue == *source))
+        })
         .collect()
 }
 
@@ -408,6 +415,13 @@ fn resource_types(source: &str, entry: &ProviderEntry) -> Vec<String> {
                 .as_ref()
                 .is_some_and(|g| g.is_match(t))
         })
+        // A service that copies data worldwide is outside France by design.
+        .filter(|t| {
+            !entry
+                .worldwide_resources
+                .as_ref()
+                .is_some_and(|w| w.types.is_match(t))
+        })
         .filter(|t| {
             !policy()
                 .encryption
@@ -431,7 +445,10 @@ fn location_attributes<'a>(
     attributes
         .iter()
         .filter(|a| {
+            // A conditional attribute (`when`) is read only with its
+            // condition, which the generator does not write.
             a.extract.is_none()
+                && a.when.is_none()
                 && resource_type
                     .is_none_or(|t| a.types.is_empty() || a.types.iter().any(|x| x == t))
         })
@@ -504,9 +521,17 @@ fn spelled(id: &'static str, normalize: Normalize) -> impl Strategy<Value = Stri
 }
 
 /// What one location attribute holds, or `None` when it is left unset.
-fn place(entry: &'static ProviderEntry, places: Places) -> BoxedStrategy<Option<Setting>> {
+fn place(
+    entry: &'static ProviderEntry,
+    attribute: &LocationAttribute,
+    places: Places,
+) -> BoxedStrategy<Option<Setting>> {
     let known = |s: BoxedStrategy<String>| s.prop_map(|v| Some(Setting::Known(json!(v))));
+    // Unset, such an attribute has a place of its own (BigQuery's `US`) or
+    // none at all: a French resource sets it.
+    let must_be_set = attribute.default.is_some() || attribute.undetermined_when_unset.is_some();
     match places {
+        Places::French if must_be_set => known(french_location(entry)).boxed(),
         Places::French => prop_oneof![Just(None), known(french_location(entry))].boxed(),
         Places::Any => prop_oneof![
             2 => Just(None),
@@ -527,7 +552,7 @@ fn settings(
 ) -> impl Strategy<Value = Vec<(AttrPath, Setting)>> {
     let each: Vec<_> = attributes
         .into_iter()
-        .map(|a| place(entry, places).prop_map(move |s| s.map(|s| (a.path.clone(), s))))
+        .map(|a| place(entry, a, places).prop_map(move |s| s.map(|s| (a.path.clone(), s))))
         .collect();
     each.prop_map(|settings| settings.into_iter().flatten().collect())
 }

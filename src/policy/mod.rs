@@ -141,9 +141,45 @@ pub struct LocationAttribute {
     #[serde(default)]
     pub replica: bool,
     /// A regex whose first group extracts the location from the value
-    /// (e.g. the region inside an endpoint URL).
-    #[serde(default, deserialize_with = "de_opt_regex")]
+    /// (e.g. the region inside an endpoint URL or an ARN). Matched without
+    /// regard to case: ids are normalised only once extracted.
+    #[serde(default, deserialize_with = "de_opt_regex_ignoring_case")]
     pub extract: Option<Regex>,
+    /// The value the provider or its API uses when the attribute is unset
+    /// (`google_bigquery_dataset.location` is `US`), whatever the provider
+    /// configuration's region.
+    pub default: Option<String>,
+    /// Unset, the location is not the provider's region but something the
+    /// input cannot show (project settings, the nearest multi-region): why.
+    pub undetermined_when_unset: Option<String>,
+    /// The attribute counts only when this condition holds (a backup
+    /// location, only when backups are enabled).
+    pub when: Option<Condition>,
+    /// Where a per-type fact (a default, a replica) was read.
+    pub source: Option<String>,
+}
+
+/// A condition on a resource's attributes: the value at `path` is one of
+/// `equals` (as text, case-insensitive).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    #[serde(deserialize_with = "de_path")]
+    pub path: AttrPath,
+    pub equals: Vec<String>,
+}
+
+impl Condition {
+    /// Whether every reading of the path is set to one of the values.
+    pub fn holds(&self, values: &serde_json::Value, unknown: &serde_json::Value) -> bool {
+        let readings = crate::path::read(values, unknown, &self.path);
+        !readings.is_empty()
+            && readings.iter().all(|r| match r.probe {
+                crate::path::Probe::Set(value) => crate::path::scalar_text(value)
+                    .is_some_and(|t| self.equals.iter().any(|e| e.eq_ignore_ascii_case(&t))),
+                _ => false,
+            })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -160,13 +196,50 @@ pub struct DefaultLocation {
 #[serde(deny_unknown_fields)]
 pub struct LocationEntry {
     pub id: String,
-    /// ISO 3166-1 alpha-2, or `EU` for multi-country locations.
+    /// ISO 3166-1 alpha-2; `EU` for a location spread over the EU, `WORLD`
+    /// for one anywhere; `BE+GB` for one in each of these countries.
     pub country: String,
     pub name: String,
     /// Other ids that resolve to this location: its zones, sub-regions or
     /// alternative spellings (anchored regex, matched after normalisation).
     #[serde(default, deserialize_with = "de_opt_pattern")]
     pub matches: Option<Pattern>,
+    pub confidence: Confidence,
+    pub source: String,
+}
+
+impl LocationEntry {
+    /// Whether every country the location spans is one of `allowed`.
+    pub fn is_within(&self, allowed: &BTreeSet<String>) -> bool {
+        self.country.split('+').all(|c| allowed.contains(c))
+    }
+}
+
+/// Another catalogue that applies when the provider is configured for
+/// another universe (the google provider with `universe_domain =
+/// "s3nsapis.fr"` deploys to S3NS, whose `global` is in France).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// Provider settings that select the variant, all of them.
+    pub when: BTreeMap<String, String>,
+    /// The catalogue entry (a provider key of the policy) that applies.
+    pub catalogue: String,
+    pub confidence: Confidence,
+    pub source: String,
+}
+
+/// Resource types of services that serve or copy data worldwide (a CDN's
+/// edge caches): located outside France whatever the profile.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Worldwide {
+    #[serde(deserialize_with = "de_regex")]
+    pub types: Regex,
+    /// Only when this holds (a backend with `enable_cdn = true`).
+    pub when: Option<Condition>,
+    /// Why, for the finding's message.
+    pub reason: String,
     pub confidence: Confidence,
     pub source: String,
 }
@@ -189,6 +262,11 @@ pub struct ProviderEntry {
     /// Resource types that have no location (global services).
     #[serde(default, deserialize_with = "de_opt_regex")]
     pub global_resources: Option<Regex>,
+    /// Resource types that serve or copy data worldwide.
+    pub worldwide_resources: Option<Worldwide>,
+    /// Other catalogues selected by provider settings.
+    #[serde(default)]
+    pub variants: Vec<Variant>,
     #[serde(default)]
     pub locations: Vec<LocationEntry>,
     pub note: Option<String>,
@@ -217,9 +295,7 @@ impl ProviderEntry {
         &'a self,
         countries: &'a BTreeSet<String>,
     ) -> impl Iterator<Item = &'a LocationEntry> {
-        self.locations
-            .iter()
-            .filter(|l| countries.contains(&l.country))
+        self.locations.iter().filter(|l| l.is_within(countries))
     }
 }
 
@@ -239,6 +315,9 @@ pub struct QualifiedOffer {
     pub provider_settings: BTreeMap<String, String>,
     pub qualification: String,
     pub since: Option<String>,
+    /// The last day the qualification is known to hold (a SecNumCloud visa
+    /// lasts three years); past it the offer no longer proves qualification.
+    pub qualified_until: Option<String>,
     pub source: String,
     pub verified_on: String,
     pub confidence: Confidence,
@@ -250,6 +329,46 @@ pub enum EncryptionOutcome {
     Encrypted,
     Unencrypted,
     Undetermined,
+}
+
+/// What a resource type does when its configuration says nothing about
+/// encryption at rest: the documented default the rule's `absent` encodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EncryptionDefault {
+    /// The service encrypts unless explicitly opted out (or always).
+    Platform,
+    /// Unencrypted unless the configuration enables it.
+    OptIn,
+    /// Follows an account- or region-wide setting (EBS encryption by default).
+    Account,
+    /// Depends on an engine, version or mode the input may not show.
+    EngineDependent,
+    /// No documented default was found.
+    Undocumented,
+}
+
+impl EncryptionDefault {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Platform => "platform",
+            Self::OptIn => "opt_in",
+            Self::Account => "account",
+            Self::EngineDependent => "engine_dependent",
+            Self::Undocumented => "undocumented",
+        }
+    }
+
+    /// The outcome an unset configuration must have under this default.
+    pub fn implied_absent(self) -> EncryptionOutcome {
+        match self {
+            Self::Platform => EncryptionOutcome::Encrypted,
+            Self::OptIn => EncryptionOutcome::Unencrypted,
+            Self::Account | Self::EngineDependent | Self::Undocumented => {
+                EncryptionOutcome::Undetermined
+            }
+        }
+    }
 }
 
 /// How one attribute says "encrypted".
@@ -267,6 +386,11 @@ pub struct EncryptionCheck {
     /// Encrypted when the value is set at all (e.g. a key id).
     #[serde(default)]
     pub set: bool,
+    /// What this attribute left unset means, when it differs from the
+    /// rule's (a key id that, unset, leaves the other checks to decide).
+    pub absent: Option<EncryptionOutcome>,
+    /// What this attribute known only after apply means, when it differs.
+    pub unknown: Option<EncryptionOutcome>,
 }
 
 impl EncryptionCheck {
@@ -296,7 +420,9 @@ pub struct AccountDefault {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EncryptionRule {
-    /// Encrypted when any check passes; no checks: encrypted by the platform.
+    /// The documented default, which `absent` encodes.
+    pub default: EncryptionDefault,
+    /// Encrypted when any check passes; no checks: `absent` decides.
     #[serde(default)]
     pub checks: Vec<EncryptionCheck>,
     /// What an attribute left unset means.
@@ -304,9 +430,25 @@ pub struct EncryptionRule {
     /// What an attribute known only after apply means.
     pub unknown: EncryptionOutcome,
     pub account_default: Option<AccountDefault>,
+    /// Further storage of the same resource (an instance's extra block
+    /// devices) that must be encrypted too, each judged when present.
+    #[serde(default)]
+    pub parts: Vec<EncryptionPart>,
     pub confidence: Confidence,
     pub source: String,
     pub note: Option<String>,
+}
+
+/// Storage inside a resource judged on its own, e.g. `ebs_block_device`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncryptionPart {
+    /// The block whose presence makes the part apply.
+    #[serde(deserialize_with = "de_path")]
+    pub block: AttrPath,
+    pub checks: Vec<EncryptionCheck>,
+    pub absent: EncryptionOutcome,
+    pub unknown: EncryptionOutcome,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -435,6 +577,7 @@ struct PolicyFile {
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
     default_profile: Option<String>,
+    offer_review_days: Option<u32>,
     #[serde(default)]
     kubernetes: KubernetesMap,
 }
@@ -447,12 +590,47 @@ pub struct Policy {
     pub encryption: BTreeMap<String, EncryptionRule>,
     pub profiles: BTreeMap<String, Profile>,
     pub default_profile: String,
+    /// An offer checked longer ago than this many days is said to be stale.
+    pub offer_review_days: Option<u32>,
     pub kubernetes: KubernetesMap,
     /// Derived from the entries on every merge: what plan readers keep.
     read_attributes: crate::input::KeptAttributes,
 }
 
 impl Policy {
+    /// What a report must say of the offers' evidence on `today`: an offer
+    /// past its `qualified_until` no longer proves qualification, and one
+    /// checked longer ago than `offer_review_days` may be out of date.
+    pub fn offer_notes(&self, today: &str) -> Vec<String> {
+        let Some(today_days) = crate::days_from_civil(today) else {
+            return Vec::new();
+        };
+        let mut notes = Vec::new();
+        for (id, offer) in &self.qualified_offers {
+            let until = offer.qualified_until.as_deref();
+            if let Some(until) = until.filter(|u| crate::days_from_civil(u) < Some(today_days)) {
+                notes.push(format!(
+                    "qualified offer `{id}` ({}): its {} visa ran until {until}; check the ANSSI list and update `qualified_until`",
+                    offer.name, offer.qualification
+                ));
+                continue;
+            }
+            let (Some(days), Some(verified)) = (
+                self.offer_review_days,
+                crate::days_from_civil(&offer.verified_on),
+            ) else {
+                continue;
+            };
+            if today_days - verified > i64::from(days) {
+                notes.push(format!(
+                    "qualified offer `{id}` ({}) was last checked on {}, over {days} days ago (`offer_review_days`); check it against the ANSSI list and update `verified_on`",
+                    offer.name, offer.verified_on
+                ));
+            }
+        }
+        notes
+    }
+
     /// The embedded default policy, read from its build-time JSON.
     pub fn embedded() -> Result<Policy, PolicyError> {
         let mut policy = Policy::default();
@@ -525,6 +703,9 @@ impl Policy {
         if let Some(default) = file.default_profile {
             self.default_profile = default;
         }
+        if file.offer_review_days.is_some() {
+            self.offer_review_days = file.offer_review_days;
+        }
         self.read_attributes = self.attributes_read();
     }
 
@@ -573,6 +754,30 @@ impl Policy {
             .map(|(key, entry)| (key.as_str(), entry))
     }
 
+    /// The catalogue that applies to a provider configured with `settings`:
+    /// a variant's when its settings all match (S3NS for the google
+    /// provider with `universe_domain = "s3nsapis.fr"`), else `entry`.
+    pub fn catalogue_for<'a>(
+        &'a self,
+        entry: &'a ProviderEntry,
+        settings: &crate::model::ProviderSettings,
+    ) -> &'a ProviderEntry {
+        entry
+            .variants
+            .iter()
+            .find(|variant| {
+                variant.when.iter().all(|(setting, wanted)| {
+                    settings
+                        .values
+                        .get(setting)
+                        .and_then(crate::path::scalar_text)
+                        .is_some_and(|value| value.eq_ignore_ascii_case(wanted))
+                })
+            })
+            .and_then(|variant| self.providers.get(&variant.catalogue))
+            .unwrap_or(entry)
+    }
+
     /// The top-level resource attributes some path of the policy reads
     /// (location attributes, encryption checks, account defaults): a plan
     /// reader may skip the others.
@@ -589,11 +794,19 @@ impl Policy {
             .providers
             .values()
             .flat_map(|p| &p.resource_locations)
-            .map(|l| &l.path);
+            .flat_map(|l| std::iter::once(&l.path).chain(l.when.as_ref().map(|c| &c.path)))
+            .chain(
+                self.providers
+                    .values()
+                    .filter_map(|p| p.worldwide_resources.as_ref()?.when.as_ref())
+                    .map(|c| &c.path),
+            );
         let encryption = self.encryption.values().flat_map(|rule| {
             rule.checks
                 .iter()
+                .chain(rule.parts.iter().flat_map(|p| &p.checks))
                 .map(|c| &c.path)
+                .chain(rule.parts.iter().map(|p| &p.block))
                 .chain(rule.account_default.as_ref().map(|d| &d.path))
         });
         // A path that does not start with a name could read any attribute.
@@ -765,6 +978,21 @@ fn de_opt_pattern<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Patte
         regex,
         prefixes: literal_prefixes(&text),
     }))
+}
+
+fn de_regex<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Regex, D::Error> {
+    de_opt_regex(d)?.ok_or_else(|| serde::de::Error::custom("a regex is required"))
+}
+
+fn de_opt_regex_ignoring_case<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Regex>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    Regex::new(&format!("(?i)^(?:{text})$"))
+        .map(Some)
+        .map_err(|e| serde::de::Error::custom(format!("invalid regex `{text}`: {e}")))
 }
 
 fn de_opt_regex<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Regex>, D::Error> {

@@ -94,7 +94,7 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
             // must agree.
             let known: Vec<_> = ctx.policy.locations_anywhere(value).collect();
             let allowed = |(_, l): &(&ProviderEntry, &crate::policy::LocationEntry)| {
-                ctx.profile.allowed_countries.contains(&l.country)
+                l.is_within(&ctx.profile.allowed_countries)
             };
             if !known.is_empty() && known.iter().all(allowed) {
                 continue;
@@ -124,7 +124,7 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
             }
         } else {
             match provider.find_location(value) {
-                Some(entry) if ctx.profile.allowed_countries.contains(&entry.country) => continue,
+                Some(entry) if entry.is_within(&ctx.profile.allowed_countries) => continue,
                 Some(entry) => format!("`{value}` ({}, {})", entry.name, entry.country),
                 None => format!("`{value}`, not a known location of {}", provider.name),
             }

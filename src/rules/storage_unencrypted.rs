@@ -3,7 +3,7 @@
 use super::{Context, Draft, RuleMeta, Subject};
 use crate::model::{Category, Severity, Verdict};
 use crate::path::{self, Probe};
-use crate::policy::{EncryptionOutcome, EncryptionRule};
+use crate::policy::{EncryptionCheck, EncryptionOutcome, EncryptionRule};
 
 pub static META: RuleMeta = RuleMeta {
     id: "SOV201",
@@ -76,6 +76,7 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
     let fix: Vec<String> = rule
         .checks
         .iter()
+        .chain(rule.parts.iter().flat_map(|p| &p.checks))
         .map(|c| match (c.equals.first(), &c.matches) {
             (Some(value), _) => format!("`{} = {value}`", c.path),
             (None, Some(pattern)) => format!(
@@ -86,17 +87,24 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
             (None, None) => format!("`{}`", c.path),
         })
         .collect();
-    let mut help = format!("set {}", fix.join(" or "));
+    let mut help = Vec::new();
+    if !fix.is_empty() {
+        help.push(format!("set {}", fix.join(" or ")));
+    }
     if let Some(default) = &rule.account_default {
-        help.push_str(&format!(
-            ", or enable `{}` ({} = {}) in the same region",
+        help.push(format!(
+            "enable `{}` ({} = {}) in the same region",
             default.resource,
             default.path,
             default.equals.join("|")
         ));
     }
+    let mut help = help.join(", or ");
     if let Some(note) = &rule.note {
-        help.push_str(&format!(". {note}"));
+        if !help.is_empty() {
+            help.push_str(". ");
+        }
+        help.push_str(note);
     }
     let message = match verdict {
         Verdict::Violation => format!("{} is not encrypted at rest: {detail}", resource.address),
@@ -124,41 +132,78 @@ pub struct Judgement {
     pub attribute: Option<String>,
 }
 
-/// Encrypted if any check passes; otherwise undetermined if any check could
-/// still pass; otherwise unencrypted. Within a check every reading (every
-/// block of a list) must pass.
+/// The resource's own storage judged by the rule's checks, then every part
+/// present (an instance's extra block devices): the worst of them decides,
+/// so one unencrypted device makes the resource unencrypted.
 fn evaluate(rule: &EncryptionRule, subject: &Subject, ctx: &Context) -> Judgement {
     let resource = subject.resource;
-    if rule.checks.is_empty() {
-        return Judgement {
-            outcome: rule.absent,
-            detail: "encrypted by the platform".into(),
-            attribute: None,
-        };
+    let mut judgement = judge(&rule.checks, rule.absent, rule.unknown, rule, subject, ctx);
+    for part in &rule.parts {
+        let present = path::read(&resource.attributes, &resource.unknown, &part.block)
+            .iter()
+            .any(|r| match r.probe {
+                Probe::Set(serde_json::Value::Array(items)) => !items.is_empty(),
+                Probe::Set(serde_json::Value::Object(map)) => !map.is_empty(),
+                _ => false,
+            });
+        if present {
+            let of_part = judge(&part.checks, part.absent, part.unknown, rule, subject, ctx);
+            if rank(of_part.outcome) > rank(judgement.outcome) {
+                judgement = of_part;
+            }
+        }
     }
+    judgement
+}
+
+/// Worse outcomes rank higher.
+fn rank(outcome: EncryptionOutcome) -> u8 {
+    match outcome {
+        EncryptionOutcome::Encrypted => 0,
+        EncryptionOutcome::Undetermined => 1,
+        EncryptionOutcome::Unencrypted => 2,
+    }
+}
+
+/// Encrypted if any check passes; otherwise undetermined if any check could
+/// still pass; otherwise unencrypted, said through an explicit opt-out when
+/// there is one. Within a check every reading (every block of a list) must
+/// pass. Unset and unknown attributes mean what the check says, else what
+/// the rule says; no checks at all: what an unset configuration means.
+fn judge(
+    checks: &[EncryptionCheck],
+    absent: EncryptionOutcome,
+    unknown: EncryptionOutcome,
+    rule: &EncryptionRule,
+    subject: &Subject,
+    ctx: &Context,
+) -> Judgement {
+    let resource = subject.resource;
     let mut judgements = Vec::new();
-    let mut explicit_opt_out = false;
-    for check in &rule.checks {
+    let mut explicit_opt_out = None;
+    for check in checks {
         let mut failed = None;
-        let mut unknown = None;
-        let mut absent = None;
+        let mut unknown_at = None;
+        let mut absent_at = None;
         for reading in path::read(&resource.attributes, &resource.unknown, &check.path) {
             let slot = match reading.probe {
                 Probe::Set(value) if check.accepts(value) => continue,
                 Probe::Set(value) => (&mut failed, format!("`{}` is {value}", reading.path)),
                 Probe::Unknown => (
-                    &mut unknown,
+                    &mut unknown_at,
                     format!("`{}` is known only after apply", reading.path),
                 ),
-                Probe::Absent => (&mut absent, format!("`{}` is not set", reading.path)),
+                Probe::Absent => (&mut absent_at, format!("`{}` is not set", reading.path)),
             };
             slot.0.get_or_insert((slot.1, reading.path));
         }
-        explicit_opt_out |= failed.is_some();
-        let (outcome, (detail, attribute)) = match (failed, unknown, absent) {
-            (Some(found), _, _) => (EncryptionOutcome::Unencrypted, found),
-            (None, Some(found), _) => (rule.unknown, found),
-            (None, None, Some(found)) => (rule.absent, found),
+        let (outcome, (detail, attribute)) = match (failed, unknown_at, absent_at) {
+            (Some(found), _, _) => {
+                explicit_opt_out.get_or_insert(judgements.len());
+                (EncryptionOutcome::Unencrypted, found)
+            }
+            (None, Some(found), _) => (check.unknown.unwrap_or(unknown), found),
+            (None, None, Some(found)) => (check.absent.unwrap_or(absent), found),
             (None, None, None) => (
                 EncryptionOutcome::Encrypted,
                 (format!("`{}` is set", check.path), check.path.to_string()),
@@ -173,19 +218,31 @@ fn evaluate(rule: &EncryptionRule, subject: &Subject, ctx: &Context) -> Judgemen
     let pick = |wanted| judgements.iter().position(|j| j.outcome == wanted);
     let decided = pick(EncryptionOutcome::Encrypted)
         .or_else(|| pick(EncryptionOutcome::Undetermined))
+        .or(explicit_opt_out)
         .or_else(|| pick(EncryptionOutcome::Unencrypted));
-    let Some(index) = decided else {
-        return Judgement {
+    let judgement = match decided {
+        Some(index) => judgements.swap_remove(index),
+        None if checks.is_empty() => Judgement {
+            outcome: absent,
+            detail: match absent {
+                EncryptionOutcome::Encrypted => "encrypted by the platform".into(),
+                _ => format!(
+                    "its configuration says nothing of encryption ({} default)",
+                    rule.default.as_str().replace('_', "-")
+                ),
+            },
+            attribute: None,
+        },
+        None => Judgement {
             outcome: EncryptionOutcome::Undetermined,
             detail: "no check could be read".into(),
             attribute: None,
-        };
+        },
     };
-    let judgement = judgements.swap_remove(index);
     // An account-wide default settles what the resource leaves open, never
     // an explicit opt-out.
     if judgement.outcome != EncryptionOutcome::Encrypted
-        && !explicit_opt_out
+        && explicit_opt_out.is_none()
         && let Some(default) = &rule.account_default
         && let Some(by_default) = account_default_on(default, subject, ctx)
     {
