@@ -17,6 +17,20 @@ fn rules_reference_is_up_to_date() {
 }
 
 #[test]
+fn coverage_reference_is_up_to_date() {
+    let path = common::root().join("docs/coverage.md");
+    let generated = souverain::coverage::Coverage::of(common::policy()).markdown();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &generated).expect("write docs/coverage.md");
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == generated,
+        "docs/coverage.md is stale: run `UPDATE_DOCS=1 cargo test --test docs`"
+    );
+}
+
+#[test]
 fn every_rule_doc_has_the_required_sections() {
     for rule in souverain::rules::REGISTRY {
         for section in [
