@@ -642,6 +642,14 @@ fn resource_with_an_unknown_location() -> impl Strategy<Value = Spec> {
                 if own.is_empty() || pick.index(4) == 0 {
                     // Nowhere on the resource; the provider's location is the
                     // unknown one (or, with no documented default, absent).
+                    // An attribute with a documented default (Clever Cloud's
+                    // `region`) is then known: nothing can be made unknown.
+                    if location_attributes(&entry.resource_locations, Some(&spec.resource_type))
+                        .iter()
+                        .any(|a| a.default.is_some())
+                    {
+                        return None;
+                    }
                     spec.attributes
                         .retain(|(path, _)| !is_location(entry, path));
                     spec.provider.clear();
