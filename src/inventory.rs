@@ -19,6 +19,9 @@ pub struct Entry {
     pub provider: Provider,
     /// Every location the resource is in, or replicated to.
     pub places: Vec<Place>,
+    /// Why the location rule does not apply, when it does not (the resource
+    /// holds no data and has no location of its own).
+    pub unlocated: Option<String>,
     pub encryption: Encryption,
     pub offer: Offer,
     /// Its findings: indexes into the report's `findings`, which keep
@@ -102,9 +105,11 @@ pub struct QualifiedOffer {
 pub fn entry(subject: &Subject, ctx: &Context, findings: Range<usize>) -> Entry {
     let resource = subject.resource;
     let provider = subject.provider;
+    let unlocated = subject.unlocated.map(|u| u.reason.clone());
     let places = subject
         .locations
         .iter()
+        .filter(|_| unlocated.is_none())
         .map(|location| {
             let known_as = match (&location.value, provider) {
                 (None, _) | (_, None) => Vec::new(),
@@ -156,6 +161,7 @@ pub fn entry(subject: &Subject, ctx: &Context, findings: Range<usize>) -> Entry 
             kind: provider.map(|p| p.kind),
         },
         places,
+        unlocated,
         encryption,
         offer,
         findings,

@@ -135,7 +135,7 @@ pub use report::{FileReport, Report};
 
 use model::Finding;
 pub use model::Severity;
-use policy::ProviderKind;
+use policy::{ProviderEntry, ProviderKind};
 use rules::{Context, REGISTRY, Subject};
 
 /// The profile asked for does not exist in the policy.
@@ -338,7 +338,8 @@ impl<'p> Engine<'p> {
     /// Runs every rule of the profile over the resources of one input, then
     /// applies the waivers written on them.
     pub fn evaluate(&self, resources: &[model::Resource]) -> Evaluation {
-        let subjects: Vec<Subject> = resources.iter().map(|r| self.subject(r)).collect();
+        let input = Input::new(resources);
+        let subjects: Vec<Subject> = resources.iter().map(|r| self.subject(r, &input)).collect();
         let ctx = Context {
             policy: self.policy,
             profile: self.profile,
@@ -420,11 +421,40 @@ impl<'p> Engine<'p> {
         }
     }
 
-    fn subject<'a>(&'a self, resource: &'a model::Resource) -> Subject<'a> {
+    fn subject<'a>(&'a self, resource: &'a model::Resource, input: &Input<'a>) -> Subject<'a> {
         let entry = self.policy.provider_entry(&resource.provider);
-        let provider =
-            entry.map(|(_, p)| self.policy.catalogue_for(p, &resource.provider_settings));
-        let locations = match provider {
+        let provider = self.catalogue(resource);
+        let unlocated = provider
+            .filter(|p| p.kind == ProviderKind::Cloud)
+            .and_then(|p| p.unlocated(&resource.resource_type));
+        Subject {
+            resource,
+            source: entry.map_or(resource.provider.as_str(), |(source, _)| source),
+            provider,
+            locations: self.located(resource, provider, input, 0),
+            unlocated,
+        }
+    }
+
+    /// The catalogue entry that applies to a resource (its provider's, or a
+    /// variant's for its provider settings).
+    fn catalogue(&self, resource: &model::Resource) -> Option<&ProviderEntry> {
+        let (_, entry) = self.policy.provider_entry(&resource.provider)?;
+        Some(
+            self.policy
+                .catalogue_for(entry, &resource.provider_settings),
+        )
+    }
+
+    /// Where a resource is; `depth` counts the parents followed to get here.
+    fn located<'a>(
+        &'a self,
+        resource: &'a model::Resource,
+        provider: Option<&ProviderEntry>,
+        input: &Input<'a>,
+        depth: usize,
+    ) -> Vec<model::Location> {
+        match provider {
             Some(p) if p.kind == ProviderKind::Cloud => {
                 let global = p
                     .global_resources
@@ -440,7 +470,11 @@ impl<'p> Engine<'p> {
                         vec![locate::worldwide(resource, worldwide)]
                     }
                     _ if global => Vec::new(),
-                    _ => locate::locations(resource, p),
+                    _ => locate::locations_with_parent(resource, p, |address| {
+                        input.parents(address, depth, |parent| {
+                            self.located(parent, self.catalogue(parent), input, depth + 1)
+                        })
+                    }),
                 }
             }
             // A workload is where it is pinned; unpinned, it runs wherever
@@ -462,13 +496,55 @@ impl<'p> Engine<'p> {
                 pinned
             }
             Some(_) | None => Vec::new(),
-        };
-        Subject {
-            resource,
-            source: entry.map_or(resource.provider.as_str(), |(source, _)| source),
-            provider,
-            locations,
         }
+    }
+}
+
+/// The resources of one input by address, for children to find their parents.
+struct Input<'a> {
+    resources: &'a [model::Resource],
+    /// Addresses without instance keys, to the instances at them.
+    by_address: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl<'a> Input<'a> {
+    /// A parent of a parent of... this deep is not followed (a cycle of
+    /// references, which Terraform rejects, or a chain no real estate has).
+    const MAX_PARENT_DEPTH: usize = 8;
+
+    fn new(resources: &'a [model::Resource]) -> Self {
+        let mut by_address: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        for (i, resource) in resources.iter().enumerate() {
+            by_address
+                .entry(input::reference::without_keys(&resource.address))
+                .or_default()
+                .push(i);
+        }
+        Self {
+            resources,
+            by_address,
+        }
+    }
+
+    /// The instances at `address` with their locations, `located` by the caller.
+    fn parents(
+        &self,
+        address: &str,
+        depth: usize,
+        located: impl Fn(&'a model::Resource) -> Vec<model::Location>,
+    ) -> Vec<(&'a model::Resource, Vec<model::Location>)> {
+        if depth >= Self::MAX_PARENT_DEPTH {
+            return Vec::new();
+        }
+        self.by_address
+            .get(address)
+            .into_iter()
+            .flatten()
+            .map(|&i| {
+                let parent = &self.resources[i];
+                (parent, located(parent))
+            })
+            .collect()
     }
 }
 

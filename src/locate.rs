@@ -1,18 +1,30 @@
 //! Where a resource is: every location it names, each with its provenance.
 //!
-//! The resource's own attributes come first. When none gives a known
-//! location, the provider configuration it uses does (an unknown zone is
-//! bounded by that region), then the provider's
-//! documented default; failing all, the location is undetermined (a location
-//! with no value), never absent. Replica and replication locations always
-//! count in addition.
+//! The resource's own attributes come first. When none gives a location,
+//! its parent's do (a storage container is where its account is), then the
+//! provider configuration it uses (an unknown zone is bounded by that
+//! region), then the provider's documented default; failing all, the
+//! location is undetermined (a location with no value), never absent.
+//! Replica and replication locations always count in addition.
 
 use crate::model::{Location, LocationKind, Provenance, ProvenanceKind, Resource, Span};
 use crate::path::{self, Probe};
-use crate::policy::{LocationAttribute, ProviderEntry, Worldwide};
+use crate::policy::{LocationAttribute, ParentRule, ProviderEntry, Worldwide};
 use serde_json::Value;
 
+/// The locations of a resource that names no parent the input holds.
 pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location> {
+    locations_with_parent(resource, provider, |_| Vec::new())
+}
+
+/// The locations of a resource; `parents` gives the resources of the input
+/// at an address (without instance keys) with their locations, asked only
+/// when the resource states no location of its own.
+pub fn locations_with_parent<'r>(
+    resource: &Resource,
+    provider: &ProviderEntry,
+    parents: impl Fn(&str) -> Vec<(&'r Resource, Vec<Location>)>,
+) -> Vec<Location> {
     let applies =
         |a: &&LocationAttribute| a.types.is_empty() || a.types.contains(&resource.resource_type);
     // What the input states (a Kubernetes annotation) is the resource's own.
@@ -132,6 +144,11 @@ pub fn locations(resource: &Resource, provider: &ProviderEntry) -> Vec<Location>
     if own.iter().all(|l| l.value.is_none()) {
         own.extend(unknown_configured);
     }
+    if own.is_empty()
+        && let Some(rule) = provider.parent_rule(&resource.resource_type)
+    {
+        own = from_parent(resource, rule, parents);
+    }
     if own.is_empty() {
         own = from_provider(resource, provider);
     }
@@ -179,6 +196,74 @@ pub fn worldwide(resource: &Resource, worldwide: &Worldwide) -> Location {
 
 /// The location id of the catalogue entry for worldwide services.
 pub const WORLDWIDE: &str = "worldwide";
+
+/// Where the parent the resource names is: its locations, told as the
+/// parent's; undetermined when the parent is not in the input. Empty when
+/// the resource names no parent.
+fn from_parent<'r>(
+    resource: &Resource,
+    rule: &ParentRule,
+    parents: impl Fn(&str) -> Vec<(&'r Resource, Vec<Location>)>,
+) -> Vec<Location> {
+    let set = |attribute: &&String| {
+        resource.references.contains_key(*attribute)
+            || resource.configured.contains_key(*attribute)
+            || resource
+                .attributes
+                .get(attribute)
+                .is_some_and(|v| !v.is_null())
+            || resource
+                .unknown
+                .get(attribute)
+                .is_some_and(|v| v == &Value::Bool(true))
+    };
+    let Some(attribute) = rule.attributes.iter().find(set) else {
+        return Vec::new();
+    };
+    let span = Some(resource.span_of(attribute));
+    let referenced = resource.references.get(attribute);
+    // A data source reads a parent declared elsewhere: not in the input.
+    let found: Vec<_> = referenced
+        .into_iter()
+        .flatten()
+        .filter(|address| !address.starts_with("data.") && !address.contains(".data."))
+        .flat_map(|address| parents(address))
+        .collect();
+    if found.is_empty() {
+        let named = match (referenced, resource.attributes.get(attribute)) {
+            (Some(addresses), _) => format!(" ({})", addresses.join(", ")),
+            (None, Some(value)) if !value.is_null() => format!(" (`{value}`)"),
+            _ => String::new(),
+        };
+        return vec![Location {
+            value: None,
+            kind: LocationKind::Region,
+            attribute: attribute.clone(),
+            provenance: Provenance::new(
+                ProvenanceKind::Parent,
+                format!(
+                    "it is where its parent is, and the parent named by `{attribute}`{named} is not in the input"
+                ),
+            ),
+            span,
+        }];
+    }
+    found
+        .into_iter()
+        .flat_map(|(parent, locations)| {
+            locations.into_iter().map(move |location| Location {
+                value: location.value,
+                kind: location.kind,
+                attribute: attribute.clone(),
+                provenance: Provenance::new(
+                    ProvenanceKind::Parent,
+                    format!("parent {}: {}", parent.address, location.provenance.detail),
+                ),
+                span,
+            })
+        })
+        .collect()
+}
 
 fn from_provider(resource: &Resource, provider: &ProviderEntry) -> Vec<Location> {
     let settings = &resource.provider_settings;

@@ -59,6 +59,9 @@ pub enum ProvenanceKind {
     ProviderBlock,
     /// The provider's documented default when nothing is configured.
     ProviderDefault,
+    /// The location of the parent resource the resource names (a storage
+    /// container's account).
+    Parent,
     /// Not known before apply, or not resolvable from the input.
     Unknown,
 }
@@ -165,6 +168,12 @@ pub struct Resource {
     /// Locations the input states directly, with their provenance
     /// (Kubernetes topology pins, an ACK region annotation).
     pub locations: Vec<Location>,
+    /// The resources each top-level attribute's expression refers to, by
+    /// absolute address without instance keys (`module.db.azurerm_mssql_server.s`,
+    /// `data.azurerm_key_vault.kv`), followed through module variables and
+    /// outputs: how a child finds its parent.
+    #[serde(skip)]
+    pub references: BTreeMap<String, Vec<String>>,
 }
 
 /// A decision, written next to a resource, to accept its findings of some

@@ -18,6 +18,7 @@
 use super::hcl_functions;
 use super::hcl_limits::{self, Exceeded};
 use super::json_syntax;
+use super::reference::{self, Target};
 use super::{Failed, InputError, Note, Parsed, decode};
 use crate::limits::Limits;
 use crate::model::{Action, Provenance, ProvenanceKind, ProviderSettings, Resource, Span, Waiver};
@@ -90,6 +91,7 @@ pub fn parse_module(
         resources: Vec::new(),
         modules: Vec::new(),
         json_blocks: BTreeMap::new(),
+        outputs: BTreeMap::new(),
     };
     hcl_limits::reset(*limits);
     let result = reader
@@ -121,6 +123,9 @@ struct Reader<'t> {
     /// Positions of blocks read from `.tf.json` files, whose structures carry
     /// none: by source, then block ident and labels.
     json_blocks: BTreeMap<(usize, Vec<String>), Span>,
+    /// What each module output refers to, by absolute output address
+    /// (`module.db.server_id`).
+    outputs: BTreeMap<String, Vec<String>>,
 }
 
 /// One parsed file of a module.
@@ -134,6 +139,8 @@ struct File {
 struct VarValue {
     value: Option<Value>,
     origin: String,
+    /// The resources its argument refers to, by absolute address.
+    references: Vec<String>,
 }
 
 /// What an expression is evaluated against in one module instance.
@@ -327,6 +334,59 @@ impl VisitMut for TryRewriter<'_, '_> {
     }
 }
 
+/// The resources an expression in `scope` refers to, by absolute address
+/// without instance keys: through variables to their module arguments. A
+/// child module's output stays `module.NAME.OUTPUT` until every module is
+/// read ([`Reader::resolve_outputs`]).
+fn referenced(expr: &EditExpr, scope: &Scope) -> Vec<String> {
+    struct Collect(Vec<String>);
+    impl hcl::edit::visit::Visit for Collect {
+        fn visit_traversal(&mut self, traversal: &hcl::edit::expr::Traversal) {
+            if let EditExpr::Variable(root) = &traversal.expr {
+                let mut text = root.as_str().to_string();
+                for op in &traversal.operators {
+                    if let TraversalOperator::GetAttr(name) = op.value() {
+                        text.push('.');
+                        text.push_str(name.as_str());
+                    }
+                }
+                self.0.push(text);
+            }
+            hcl::edit::visit::visit_traversal(self, traversal);
+        }
+    }
+    let mut collect = Collect(Vec::new());
+    hcl::edit::visit::Visit::visit_expr(&mut collect, expr);
+    let module = reference::without_keys(&scope.address);
+    let mut out: Vec<String> = Vec::new();
+    for text in collect.0 {
+        let found = match reference::target(&text) {
+            Some(Target::Resource(address)) => vec![reference::absolute(&module, &address)],
+            Some(Target::ModuleOutput {
+                module: child,
+                output,
+            }) => {
+                vec![reference::absolute(
+                    &module,
+                    &format!("module.{child}.{output}"),
+                )]
+            }
+            Some(Target::Variable(name)) => scope
+                .vars
+                .get(&name)
+                .map(|v| v.references.clone())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        for address in found {
+            if !out.contains(&address) {
+                out.push(address);
+            }
+        }
+    }
+    out
+}
+
 /// `var.NAME...` → `NAME`.
 fn var_reference(expr: &EditExpr) -> Option<String> {
     let EditExpr::Traversal(traversal) = expr else {
@@ -437,6 +497,7 @@ impl Reader<'_> {
                         VarValue {
                             value: Some(value),
                             origin,
+                            references: Vec::new(),
                         },
                     ),
                     Err(_) => vars.insert(
@@ -444,6 +505,7 @@ impl Reader<'_> {
                         VarValue {
                             value: None,
                             origin,
+                            references: Vec::new(),
                         },
                     ),
                 };
@@ -468,7 +530,14 @@ impl Reader<'_> {
                 let origin = format!("set in {}", self.at(at));
                 hcl_limits::evaluating_at(Some(at));
                 let value = Scope::default().evaluate(&attribute.value).ok();
-                vars.insert(name, VarValue { value, origin });
+                vars.insert(
+                    name,
+                    VarValue {
+                        value,
+                        origin,
+                        references: Vec::new(),
+                    },
+                );
             }
         }
         hcl_limits::evaluating_at(None);
@@ -483,6 +552,7 @@ impl Reader<'_> {
                 VarValue {
                     value: Some(value),
                     origin: "set by --var".into(),
+                    references: Vec::new(),
                 },
             );
         }
@@ -490,6 +560,7 @@ impl Reader<'_> {
             vars.entry(name.clone()).or_insert_with(|| VarValue {
                 value: None,
                 origin: "no value given (Terraform would ask for it)".into(),
+                references: Vec::new(),
             });
         }
         let scope = Scope {
@@ -498,7 +569,9 @@ impl Reader<'_> {
             vars: vars.into(),
             ..Scope::default()
         };
-        self.module(&files, scope)
+        self.module(&files, scope)?;
+        self.resolve_outputs();
+        Ok(())
     }
 
     fn parse_dir(&mut self, dir: &str) -> Result<Vec<File>, InputError> {
@@ -747,6 +820,13 @@ impl Reader<'_> {
                 }
                 configured.insert(path.clone(), provenance);
             }
+            let references = block
+                .body
+                .attributes()
+                .filter(|a| !META_ARGUMENTS.contains(&a.key.as_str()))
+                .map(|a| (a.key.as_str().to_string(), referenced(&a.value, &instance)))
+                .filter(|(_, r)| !r.is_empty())
+                .collect();
             let resource = Resource {
                 address,
                 resource_type: resource_type.clone(),
@@ -760,6 +840,7 @@ impl Reader<'_> {
                 attribute_spans: evaluated.spans,
                 waivers: waivers_above(&self.texts[source], block_span),
                 locations: Vec::new(),
+                references,
             };
             out.push((resource, key));
         }
@@ -1135,6 +1216,7 @@ impl Reader<'_> {
                         VarValue {
                             value: instance.evaluate(&argument.value).ok(),
                             origin,
+                            references: referenced(&argument.value, &instance),
                         }
                     }
                     None => VarValue {
@@ -1143,6 +1225,7 @@ impl Reader<'_> {
                             Scope::default().evaluate(d).ok()
                         }),
                         origin: format!("default in {}", self.at(*at)),
+                        references: Vec::new(),
                     },
                 };
                 vars.insert(var.clone(), value);
@@ -1160,9 +1243,56 @@ impl Reader<'_> {
                 count: None,
                 depth: scope.depth + 1,
             };
+            for (_, output) in blocks_named(&files, "output") {
+                let (Some(label), Some(value)) =
+                    (output.labels.first(), output.body.get_attribute("value"))
+                else {
+                    continue;
+                };
+                let key = format!(
+                    "{}.{}",
+                    reference::without_keys(&child.address),
+                    label.as_str()
+                );
+                let found = referenced(&value.value, &child);
+                let known = self.outputs.entry(key).or_default();
+                for address in found {
+                    if !known.contains(&address) {
+                        known.push(address);
+                    }
+                }
+            }
             self.module(&files, child)?;
         }
         Ok(())
+    }
+
+    /// Replaces the module outputs among resources' references with what
+    /// the outputs refer to, through outputs of outputs.
+    fn resolve_outputs(&mut self) {
+        const MAX_DEPTH: usize = 32;
+        for resource in &mut self.resources {
+            for addresses in resource.references.values_mut() {
+                for _ in 0..MAX_DEPTH {
+                    if !addresses.iter().any(|a| self.outputs.contains_key(a)) {
+                        break;
+                    }
+                    let mut resolved = Vec::new();
+                    for address in addresses.drain(..) {
+                        let next = match self.outputs.get(&address) {
+                            Some(found) => found.clone(),
+                            None => vec![address],
+                        };
+                        for address in next {
+                            if !resolved.contains(&address) {
+                                resolved.push(address);
+                            }
+                        }
+                    }
+                    *addresses = resolved;
+                }
+            }
+        }
     }
 }
 

@@ -271,6 +271,7 @@ impl Reader<'_> {
             attribute_spans: BTreeMap::new(),
             waivers: self.waivers(document, pointer, object),
             locations: Vec::new(),
+            references: BTreeMap::new(),
         };
 
         if let Some((_, pod_spec)) = WORKLOADS

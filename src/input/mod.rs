@@ -8,6 +8,7 @@ mod hcl_functions;
 pub mod hcl_limits;
 mod json_syntax;
 pub mod k8s;
+pub mod reference;
 pub mod tfplan;
 pub mod waiver;
 

@@ -19,6 +19,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use super::reference::{self, Target};
 use super::{Attributes, InputError, KeptAttributes, Key};
 
 #[derive(Deserialize)]
@@ -242,6 +243,14 @@ struct ConfigModule<'a> {
     module_calls: BTreeMap<String, ModuleCall<'a>>,
     #[serde(default)]
     variables: BTreeMap<String, ConfigVariable>,
+    #[serde(default)]
+    outputs: BTreeMap<String, ConfigOutput>,
+}
+
+#[derive(Deserialize)]
+struct ConfigOutput {
+    #[serde(default)]
+    expression: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -476,7 +485,7 @@ pub fn module_path(address: &str) -> Vec<String> {
 }
 
 /// Skips a `[...]` instance key, honouring quotes and escapes in string keys.
-fn skip_index(text: &str) -> &str {
+pub(crate) fn skip_index(text: &str) -> &str {
     let mut in_string = false;
     let mut escaped = false;
     for (i, c) in text.char_indices() {
@@ -564,10 +573,16 @@ impl<'a> Plan<'a> {
             .get(&(modules.clone(), false, resource_type.clone(), name))
             .copied();
         let mut configured = BTreeMap::new();
+        let mut references = BTreeMap::new();
         if let Some(config) = config {
             // Provenance is only ever told of attributes the policy reads.
             let expressions = config.expressions.as_ref().map(|raw| raw.kept(kept));
             for (attribute, expression) in expressions.iter().flatten() {
+                let mut referenced = Vec::new();
+                self.referenced(expression, &modules, 0, &mut referenced);
+                if !referenced.is_empty() {
+                    references.insert(attribute.clone(), referenced);
+                }
                 let resolved = self.resolve(expression, &modules);
                 let kind = if resolved.chain.starts_with("var.") {
                     ProvenanceKind::Variable
@@ -600,6 +615,56 @@ impl<'a> Plan<'a> {
             attribute_spans: BTreeMap::new(),
             waivers: Vec::new(),
             locations: Vec::new(),
+            references,
+        }
+    }
+
+    /// The resources an expression in the module at `scope` refers to, by
+    /// absolute address: through the module's variables to the arguments of
+    /// its call, and through child modules' outputs to their expressions.
+    fn referenced(
+        &self,
+        expression: &Value,
+        scope: &[String],
+        depth: usize,
+        out: &mut Vec<String>,
+    ) {
+        const MAX_DEPTH: usize = 32;
+        let Some(references) = expression.get("references").and_then(Value::as_array) else {
+            return;
+        };
+        if depth > MAX_DEPTH {
+            return;
+        }
+        for text in references.iter().filter_map(Value::as_str) {
+            match reference::target(text) {
+                Some(Target::Resource(address)) => {
+                    let address = reference::absolute(&module_address(scope), &address);
+                    if !out.contains(&address) {
+                        out.push(address);
+                    }
+                }
+                Some(Target::Variable(name)) if !scope.is_empty() => {
+                    if let Some(argument) = self
+                        .module_call(scope)
+                        .and_then(|c| c.expressions.get(&name))
+                    {
+                        self.referenced(argument, &scope[..scope.len() - 1], depth + 1, out);
+                    }
+                }
+                Some(Target::ModuleOutput { module, output }) => {
+                    let mut child = scope.to_vec();
+                    child.push(module);
+                    let expression = self
+                        .module_call(&child)
+                        .and_then(|c| c.module.outputs.get(&output))
+                        .and_then(|o| o.expression.as_ref());
+                    if let Some(expression) = expression {
+                        self.referenced(expression, &child, depth + 1, out);
+                    }
+                }
+                Some(Target::Variable(_)) | None => {}
+            }
         }
     }
 

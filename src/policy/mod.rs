@@ -244,6 +244,42 @@ pub struct Worldwide {
     pub source: String,
 }
 
+/// The attributes through which a child resource names its parent (a
+/// storage container its account, a subnet its network): a child with no
+/// location of its own is where its parent is.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParentRule {
+    /// Tried in order; the first the resource sets names the parent.
+    pub attributes: Vec<String>,
+    /// The child types the rule is for (anchored regex); every type when unset.
+    #[serde(default, deserialize_with = "de_opt_regex")]
+    pub types: Option<Regex>,
+    pub confidence: Confidence,
+    pub source: String,
+}
+
+impl ParentRule {
+    pub fn applies_to(&self, resource_type: &str) -> bool {
+        self.types
+            .as_ref()
+            .is_none_or(|t| t.is_match(resource_type))
+    }
+}
+
+/// Resource types the location rule does not apply to: they hold no data
+/// and have no location of their own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unlocated {
+    #[serde(deserialize_with = "de_regex")]
+    pub types: Regex,
+    /// Why, for the inventory.
+    pub reason: String,
+    pub confidence: Confidence,
+    pub source: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderEntry {
@@ -264,6 +300,13 @@ pub struct ProviderEntry {
     pub global_resources: Option<Regex>,
     /// Resource types that serve or copy data worldwide.
     pub worldwide_resources: Option<Worldwide>,
+    /// Where a resource with no location of its own takes its parent's.
+    #[serde(default)]
+    pub parents: Vec<ParentRule>,
+    /// Resource types that hold no data and have no location of their own
+    /// (rules, bindings, peerings): the location rule does not apply.
+    #[serde(default)]
+    pub unlocated_resources: Vec<Unlocated>,
     /// Other catalogues selected by provider settings.
     #[serde(default)]
     pub variants: Vec<Variant>,
@@ -288,6 +331,18 @@ impl ProviderEntry {
                     .iter()
                     .find(|l| l.matches.as_ref().is_some_and(|m| m.is_match(&wanted)))
             })
+    }
+
+    /// The parent rule for a resource type, if any.
+    pub fn parent_rule(&self, resource_type: &str) -> Option<&ParentRule> {
+        self.parents.iter().find(|r| r.applies_to(resource_type))
+    }
+
+    /// Why the location rule does not apply to a resource type, if it does not.
+    pub fn unlocated(&self, resource_type: &str) -> Option<&Unlocated> {
+        self.unlocated_resources
+            .iter()
+            .find(|u| u.types.is_match(resource_type))
     }
 
     /// Location ids in `country`, for help texts.
@@ -809,9 +864,22 @@ impl Policy {
                 .chain(rule.parts.iter().map(|p| &p.block))
                 .chain(rule.account_default.as_ref().map(|d| &d.path))
         });
+        let parents: Vec<String> = self
+            .providers
+            .values()
+            .flat_map(|p| &p.parents)
+            .flat_map(|r| r.attributes.iter().cloned())
+            .collect();
         // A path that does not start with a name could read any attribute.
-        match locations.chain(encryption).map(root).collect() {
-            Some(roots) => crate::input::KeptAttributes::Only(roots),
+        match locations
+            .chain(encryption)
+            .map(root)
+            .collect::<Option<BTreeSet<String>>>()
+        {
+            Some(mut roots) => {
+                roots.extend(parents);
+                crate::input::KeptAttributes::Only(roots)
+            }
             None => crate::input::KeptAttributes::All,
         }
     }

@@ -198,6 +198,13 @@ impl<'r> Document<'r> {
 
     /// One fact per location; one saying why there is none otherwise.
     fn places(&mut self, entry: &'r Entry) -> Cell {
+        if let Some(reason) = &entry.unlocated {
+            return vec![Fact::new(
+                Tone::Plain,
+                "not applicable",
+                Some(reason.clone()),
+            )];
+        }
         if entry.places.is_empty() {
             let why = match entry.provider.kind {
                 Some(ProviderKind::Cloud) => "a global service: it has no location",

@@ -18,6 +18,13 @@ country the profile does not allow is a **violation**. A location that cannot be
 apply (a region computed from another resource, a provider region set only through the
 environment) is **undetermined**, never a pass.
 
+A resource with no location of its own (a storage container, a database of a server, a key
+vault secret, a subnet) is where the parent it names is: the catalogue's `parents` say through
+which attributes. A parent outside France makes the child a violation too, naming the parent; a
+parent the input does not hold leaves the child undetermined. Resources that hold no data and
+have no location (firewall rules, IAM bindings, peerings, routes, DNS records: the catalogue's
+`unlocated_resources`) are not checked for location.
+
 ## Why it matters
 French public bodies must keep their data on French soil: the State doctrine "cloud au centre"
 (circulaire n°6404/SG of 31 May 2023), article 31 of the SREN law (loi n° 2024-449) and
@@ -72,6 +79,9 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
         });
         return;
     };
+    if subject.unlocated.is_some() {
+        return;
+    }
     for location in &subject.locations {
         let Some(value) = &location.value else {
             out.push(Draft {
@@ -80,10 +90,17 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
                     "{} has an undetermined location: {}",
                     resource.address, location.provenance.detail
                 ),
-                help: format!(
-                    "set the location explicitly so it is known at plan time: {}",
-                    suggestion(provider, location, ctx)
-                ),
+                help: if location.provenance.kind == ProvenanceKind::Parent {
+                    format!(
+                        "scan the resource together with its parent (the whole configuration, or its plan), so the parent's location is known; the parent must be in {}",
+                        allowed_label(ctx.profile)
+                    )
+                } else {
+                    format!(
+                        "set the location explicitly so it is known at plan time: {}",
+                        suggestion(provider, location, ctx)
+                    )
+                },
                 location: Some(location.clone()),
                 attribute: None,
             });
@@ -163,6 +180,7 @@ fn suggestion(provider: &ProviderEntry, location: &Location, ctx: &Context) -> S
         ProvenanceKind::Unknown if location.attribute == "(none)" => {
             "on the provider or the resource".to_string()
         }
+        ProvenanceKind::Parent => format!("on the parent named by `{}`", location.attribute),
         _ if location.attribute.contains('`') => format!("in {}", location.attribute),
         _ => format!("in `{}`", location.attribute),
     };

@@ -10,7 +10,7 @@ pub use provider_not_qualified::{Offering, offering as qualified_offering};
 pub use storage_unencrypted::{Judgement as EncryptionJudgement, at_rest as encryption_at_rest};
 
 use crate::model::{Category, Finding, Location, Resource, Severity, Verdict};
-use crate::policy::{Policy, Profile, ProviderEntry, UndeterminedIs};
+use crate::policy::{Policy, Profile, ProviderEntry, UndeterminedIs, Unlocated};
 
 /// What the registry knows of a rule.
 #[derive(Debug)]
@@ -38,6 +38,9 @@ pub struct Subject<'a> {
     /// Where it is; empty when the provider deploys nothing anywhere or the
     /// resource type is a global service.
     pub locations: Vec<Location>,
+    /// Set when the resource holds no data and has no location of its own
+    /// (a firewall rule, an IAM binding): the location rule does not apply.
+    pub unlocated: Option<&'a Unlocated>,
 }
 
 /// What rules may read besides the subject.
