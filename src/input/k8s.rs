@@ -120,10 +120,138 @@ pub fn parse(
         source,
         namespaces: &namespaces,
     };
-    Ok(objects
+    let read: Vec<(Resource, &Value)> = objects
         .iter()
-        .filter_map(|(index, pointer)| reader.object(&documents[*index], pointer))
-        .collect())
+        .filter_map(|(index, pointer)| {
+            let resource = reader.object(&documents[*index], pointer)?;
+            Some((resource, documents[*index].value.pointer(pointer)?))
+        })
+        .collect();
+    Ok(with_crossplane_parents(read, map))
+}
+
+/// Whether an object is of the kind an attribute names (`key_vault` for
+/// `key_vault_id`): its Terraform type, or its group and kind
+/// (`keyvault` + `Vault`), ends with the kind's last word and holds it whole.
+fn is_kind(kind_word: &str, candidate: &Resource, object: &Value) -> bool {
+    let last = kind_word.rsplit('_').next().unwrap_or(kind_word);
+    let whole = kind_word.replace('_', "");
+    let kind = object.get("kind").and_then(Value::as_str).map(snake_case);
+    let group = object
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .and_then(|v| v.split(['.', '/']).next());
+    let by_group = kind
+        .zip(group)
+        .map(|(kind, group)| format!("{group}_{kind}"));
+    by_group
+        .iter()
+        .chain(std::iter::once(&candidate.resource_type))
+        .any(|name| name.ends_with(last) && name.replace('_', "").contains(&whole))
+}
+
+/// Crossplane (upjet) objects name their parent as `serverIdRef: {name}` or
+/// `serverIdSelector: {matchLabels}`, resolved by the controller to the
+/// `server_id` of an object of the parent's kind: the objects of the same
+/// input that match, and whose Terraform type is named by the attribute
+/// (`azurerm_postgresql_flexible_server` for `server_id`), are its parents.
+fn with_crossplane_parents(read: Vec<(Resource, &Value)>, map: &KubernetesMap) -> Vec<Resource> {
+    let labels = |object: &Value| {
+        object
+            .pointer("/metadata/labels")
+            .and_then(Value::as_object)
+            .cloned()
+    };
+    let name = |object: &Value| {
+        object
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    // By resource: the parent attribute, the argument that names it, the parents.
+    type Named = BTreeMap<String, (String, Vec<String>)>;
+    let mut found: Vec<Named> = vec![BTreeMap::new(); read.len()];
+    for (i, (_, object)) in read.iter().enumerate() {
+        let Some(group) = object
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .and_then(|v| v.rsplit_once('/'))
+            .map(|(group, _)| group)
+        else {
+            continue;
+        };
+        let Some(operator) = map.operator_for(group).filter(|o| o.snake_case) else {
+            continue;
+        };
+        let pointer = format!("/{}", operator.attributes.to_string().replace('.', "/"));
+        let Some(arguments) = object.pointer(&pointer).and_then(Value::as_object) else {
+            continue;
+        };
+        for (key, value) in arguments {
+            let (stem, by_name) = match (key.strip_suffix("Ref"), key.strip_suffix("Selector")) {
+                (Some(stem), _) => (stem, true),
+                (_, Some(stem)) => (stem, false),
+                _ => continue,
+            };
+            let attribute = snake_case(stem);
+            let kind_word = attribute
+                .strip_suffix("_id")
+                .or_else(|| attribute.strip_suffix("_name"))
+                .unwrap_or(&attribute)
+                .to_string();
+            let parents: Vec<String> = read
+                .iter()
+                .enumerate()
+                .filter(|(j, (candidate, object))| {
+                    *j != i && is_kind(&kind_word, candidate, object)
+                })
+                .filter(|(_, (_, candidate))| {
+                    if by_name {
+                        value
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                            == name(candidate)
+                    } else {
+                        let wanted = value.get("matchLabels").and_then(Value::as_object);
+                        let have = labels(candidate).unwrap_or_default();
+                        wanted.is_some_and(|w| w.iter().all(|(k, v)| have.get(k) == Some(v)))
+                    }
+                })
+                .map(|(_, (candidate, _))| candidate.address.clone())
+                .collect();
+            let argument = format!("{}.{key}", operator.attributes);
+            found[i]
+                .entry(attribute)
+                .or_insert_with(|| (argument, Vec::new()))
+                .1
+                .extend(parents);
+        }
+    }
+    read.into_iter()
+        .zip(found)
+        .map(|((mut resource, _), references)| {
+            for (attribute, (argument, parents)) in references {
+                resource
+                    .configured
+                    .entry(attribute.clone())
+                    .or_insert_with(|| {
+                        Provenance::new(ProvenanceKind::Literal, format!("`{argument}`"))
+                    });
+                let key = argument.rsplit('.').next().unwrap_or_default();
+                if let Some(span) = resource.attribute_spans.get(&snake_case(key)).copied() {
+                    resource
+                        .attribute_spans
+                        .entry(attribute.clone())
+                        .or_insert(span);
+                }
+                if !parents.is_empty() {
+                    resource.references.insert(attribute, parents);
+                }
+            }
+            resource
+        })
+        .collect()
 }
 
 /// The resource of the object at `pointer` of an already parsed document
