@@ -49,6 +49,13 @@ pub struct ProviderCoverage {
     /// Regex of the types that serve or copy data worldwide.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worldwide_resources: Option<String>,
+    /// Attributes through which a resource with no location names the
+    /// parent it is located by.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parent_attributes: Vec<String>,
+    /// Regexes of the types that hold no data and have no location.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unlocated_resources: Vec<String>,
 }
 
 /// One resource type the policy has a fact about.
@@ -201,7 +208,7 @@ impl Coverage {
             self.summary.resource_types, self.summary.with_encryption_rule, self.summary.providers
         ));
         out.push_str("Encryption defaults: `platform` encrypted unless opted out · `opt_in` unencrypted unless enabled · `account` an account-wide setting decides · `engine_dependent` depends on the engine or mode · `undocumented` no documented default found. Outcomes say what an unset attribute (`absent`) and one known only after apply (`unknown`) mean.\n\n");
-        out.push_str("## Providers\n\n| provider | kind | French locations | location read from | provider settings | global types | worldwide types |\n|---|---|---|---|---|---|---|\n");
+        out.push_str("## Providers\n\n| provider | kind | French locations | location read from | provider settings | parent named by | global types | worldwide types | types without location |\n|---|---|---|---|---|---|---|---|---|\n");
         for p in &self.providers {
             let reads: Vec<String> = p.resource_locations.iter().map(describe).collect();
             let settings: Vec<String> = p.provider_locations.iter().map(describe).collect();
@@ -212,14 +219,20 @@ impl Coverage {
                 }
                 settings.push_str(&format!("default `{default}`"));
             }
+            let unlocated: Vec<String> = p
+                .unlocated_resources
+                .iter()
+                .map(|u| format!("`{}`", cell(u)))
+                .collect();
             out.push_str(&format!(
-                "| `{}` ({}) | {} | {} | {} | {} | {} | {} |\n",
+                "| `{}` ({}) | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 p.source,
                 cell(&p.name),
                 p.kind,
                 code_list(&p.french_locations),
                 cell(&reads.join(", ")),
                 cell(&settings),
+                code_list(&p.parent_attributes),
                 p.global_resources
                     .as_deref()
                     .map(|g| format!("`{}`", cell(g)))
@@ -228,6 +241,7 @@ impl Coverage {
                     .as_deref()
                     .map(|g| format!("`{}`", cell(g)))
                     .unwrap_or_default(),
+                unlocated.join(" "),
             ));
         }
         out.push_str("\n## Resource types\n\n| type | provider | location | encryption default | encrypted when | unset / unknown | confidence | source |\n|---|---|---|---|---|---|---|---|\n");
@@ -315,6 +329,16 @@ fn provider_coverage(source: &str, entry: &ProviderEntry) -> ProviderCoverage {
             .worldwide_resources
             .as_ref()
             .map(|w| crate::policy::pattern_text(&w.types).to_string()),
+        parent_attributes: entry
+            .parents
+            .iter()
+            .flat_map(|r| r.attributes.iter().cloned())
+            .collect(),
+        unlocated_resources: entry
+            .unlocated_resources
+            .iter()
+            .map(|u| crate::policy::pattern_text(&u.types).to_string())
+            .collect(),
     }
 }
 
