@@ -27,9 +27,7 @@ struct Cases {
 }
 
 fn cases() -> BTreeMap<String, Cases> {
-    let path = common::root().join("testdata/storage-unencrypted/cases.yaml");
-    let text = std::fs::read_to_string(&path).expect("cases.yaml");
-    serde_saphyr::from_str(&text).expect("cases.yaml is a map of cases")
+    common::read_yaml("testdata/storage-unencrypted/cases.yaml")
 }
 
 fn engine() -> Engine<'static> {
@@ -180,13 +178,7 @@ fn every_encryption_rule_gives_the_verdict_of_its_documented_cases() {
                         "case/main.tf".into(),
                         source(resource_type, attributes).into_bytes(),
                     );
-                    let from_source = engine.scan_module(
-                        "case",
-                        "case",
-                        None,
-                        &tree,
-                        &souverain::input::hcl::HclOptions::default(),
-                    );
+                    let from_source = common::scan_source(&engine, "case", &tree);
                     vec![
                         ("plan", verdict(&from_plan, &what)),
                         ("source", verdict(&from_source, &what)),

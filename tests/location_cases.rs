@@ -37,9 +37,7 @@ enum Expected {
 }
 
 fn cases() -> Vec<Case> {
-    let path = common::root().join("testdata/location-outside-france/cases.yaml");
-    let text = std::fs::read_to_string(&path).expect("cases.yaml");
-    serde_saphyr::from_str(&text).expect("cases.yaml is a list of cases")
+    common::read_yaml("testdata/location-outside-france/cases.yaml")
 }
 
 fn local_name(case: &Case) -> &str {
@@ -140,13 +138,7 @@ fn every_location_case_gives_its_verdict_in_plan_and_source() {
             let mut tree = souverain::input::hcl::MemoryTree::default();
             tree.files
                 .insert("case/main.tf".into(), source(case).into_bytes());
-            let from_source = engine.scan_module(
-                "case",
-                "case",
-                None,
-                &tree,
-                &souverain::input::hcl::HclOptions::default(),
-            );
+            let from_source = common::scan_source(&engine, "case", &tree);
             for (form, report) in [("plan", from_plan), ("source", from_source)] {
                 let got = verdict(&report, &case.name);
                 if got != *expected {

@@ -75,9 +75,7 @@ fn yes() -> bool {
 }
 
 fn estates() -> Vec<Estate> {
-    let path = common::root().join("testdata/parents/estates.yaml");
-    let text = std::fs::read_to_string(&path).expect("estates.yaml");
-    serde_saphyr::from_str(&text).expect("estates.yaml is a list of estates")
+    common::read_yaml("testdata/parents/estates.yaml")
 }
 
 fn local_name(estate: &Estate) -> &str {
@@ -389,13 +387,7 @@ fn children_are_where_their_parents_are_in_source_and_plan() {
         providers.insert(estate.provider.as_str());
         for (moved, location) in [(false, &estate.inside), (true, &estate.outside)] {
             let tree = source(estate, location);
-            let from_source = engine.scan_module(
-                "estate",
-                "estate",
-                None,
-                &tree,
-                &souverain::input::hcl::HclOptions::default(),
-            );
+            let from_source = common::scan_source(&engine, "estate", &tree);
             check(estate, "source", moved, &from_source, &mut failures);
             let from_plan = engine.scan("plan.json", &plan(estate, location));
             check(estate, "plan", moved, &from_plan, &mut failures);
@@ -433,13 +425,7 @@ fn the_inventory_names_the_parent_and_says_what_has_no_location() {
         .find(|e| e.provider == "hashicorp/azurerm" && !e.unlocated.is_empty())
         .expect("an Azure estate with an unlocated resource");
     let tree = source(estate, &estate.inside);
-    let scanned = engine.scan_module(
-        "estate",
-        "estate",
-        None,
-        &tree,
-        &souverain::input::hcl::HclOptions::default(),
-    );
+    let scanned = common::scan_source(&engine, "estate", &tree);
     let report = souverain::report::Report::new(engine.profile_name(), vec![scanned]);
     let markdown = souverain::report::inventory::markdown(&report, "2026-12-04");
     let row = |address: &str| -> &str {

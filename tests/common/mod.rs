@@ -115,3 +115,25 @@ pub fn finding_summary(report: &FileReport) -> Vec<(String, &'static str, Verdic
     summary.sort();
     summary
 }
+
+/// Scans the Terraform module `dir` of an in-memory tree with default options.
+pub fn scan_source(
+    engine: &Engine,
+    dir: &str,
+    tree: &souverain::input::hcl::MemoryTree,
+) -> FileReport {
+    engine.scan_module(
+        dir,
+        dir,
+        None,
+        tree,
+        &souverain::input::hcl::HclOptions::default(),
+    )
+}
+
+/// A YAML file of the repository (cases, estates), parsed.
+pub fn read_yaml<T: serde::de::DeserializeOwned>(relative: &str) -> T {
+    let path = root().join(relative);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{relative}: {e}"));
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{relative}: {e}"))
+}
