@@ -376,14 +376,24 @@ fn computed_from_provider(resource: &Resource, at: &str) -> Provenance {
 
 fn nowhere(resource: &Resource, provider: &ProviderEntry) -> String {
     let settings_hint = match &resource.provider_settings.key {
-        Some(key) => format!("provider `{key}` sets no location the plan shows"),
-        None => "the plan has no configuration for its provider".into(),
+        Some(key) => format!(
+            "provider `{key}` sets no location {} shows",
+            resource.form.noun()
+        ),
+        None => format!(
+            "{} has no configuration for its provider",
+            resource.form.noun()
+        ),
     };
-    let attributes: Vec<String> = provider
-        .resource_locations
-        .iter()
-        .map(|a| a.path.to_string())
-        .collect();
+    let mut attributes: Vec<String> = Vec::new();
+    let applies =
+        |a: &&LocationAttribute| a.types.is_empty() || a.types.contains(&resource.resource_type);
+    for attribute in provider.resource_locations.iter().filter(applies) {
+        let path = attribute.path.to_string();
+        if !attributes.contains(&path) {
+            attributes.push(path);
+        }
+    }
     if attributes.is_empty() {
         format!("{settings_hint}; it may come from the environment at apply time")
     } else {

@@ -138,6 +138,30 @@ pub struct ProviderSettings {
     pub spans: BTreeMap<String, Span>,
 }
 
+/// The form of input a resource was read from, for messages that speak of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Form {
+    /// A plan (`terraform show -json`).
+    #[default]
+    Plan,
+    /// Terraform source (a module directory or a `.tf` file).
+    Source,
+    /// A Kubernetes manifest or an AdmissionReview's object.
+    Manifest,
+}
+
+impl Form {
+    /// How a message names the input: "the plan", "the configuration", "the manifest".
+    pub fn noun(self) -> &'static str {
+        match self {
+            Form::Plan => "the plan",
+            Form::Source => "the configuration",
+            Form::Manifest => "the manifest",
+        }
+    }
+}
+
 /// A deployable resource, as seen by the rules.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Resource {
@@ -174,6 +198,9 @@ pub struct Resource {
     /// outputs: how a child finds its parent.
     #[serde(skip)]
     pub references: BTreeMap<String, Vec<String>>,
+    /// The form of input it was read from.
+    #[serde(skip)]
+    pub form: Form,
 }
 
 /// A decision, written next to a resource, to accept its findings of some

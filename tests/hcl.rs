@@ -51,6 +51,19 @@ fn provider_alias_passed_through_a_module_call() {
 }
 
 #[test]
+fn messages_name_the_configuration_not_a_plan() {
+    let report = case("no-provider-region");
+    let findings = common::findings(&report, "location-outside-france", "aws_s3_bucket.archive");
+    let message = &findings.first().expect("an undetermined location").message;
+    assert!(
+        message.contains("sets no location the configuration shows") && !message.contains("plan"),
+        "{message}"
+    );
+    // Only the attributes the type has are listed, each once.
+    assert!(!message.contains("replica"), "{message}");
+}
+
+#[test]
 fn tfvars_override_the_default_and_say_so() {
     let report = case("tfvars-override");
     assert!(common::verdicts(&report, "location-outside-france", "aws_ebs_volume.data").is_empty());
@@ -242,6 +255,14 @@ fn hcl_pairs_match_their_plans() {
         (
             "outscale-cloudgouv",
             "provider-not-qualified/pass/outscale-cloudgouv.json",
+        ),
+        (
+            "module-provider-placeholder",
+            "location-outside-france/pass/module-provider-placeholder.json",
+        ),
+        (
+            "module-provider-placeholder-us",
+            "location-outside-france/fail/module-provider-placeholder-us.json",
         ),
     ] {
         let from_hcl = scan_case("pairs", pair, &HclOptions::default());

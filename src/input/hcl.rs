@@ -841,6 +841,7 @@ impl Reader<'_> {
                 waivers: waivers_above(&self.texts[source], block_span),
                 locations: Vec::new(),
                 references,
+                form: crate::model::Form::Source,
             };
             out.push((resource, key));
         }

@@ -400,6 +400,7 @@ impl Reader<'_> {
             waivers: self.waivers(document, pointer, object),
             locations: Vec::new(),
             references: BTreeMap::new(),
+            form: crate::model::Form::Manifest,
         };
 
         if let Some((_, pod_spec)) = WORKLOADS

@@ -616,6 +616,7 @@ impl<'a> Plan<'a> {
             waivers: Vec::new(),
             locations: Vec::new(),
             references,
+            form: crate::model::Form::Plan,
         }
     }
 
@@ -720,12 +721,18 @@ impl<'a> Plan<'a> {
         modules: &[String],
     ) -> Option<(String, &'a ProviderConfig, bool)> {
         let configs = &self.configuration.provider_config;
-        if let Some(config) = configs.get(key) {
+        // Terraform 0.13 to 1.2 write `module.x:aws` with no expressions for
+        // a provider a child module only requires: a placeholder, whose
+        // resources use the configuration of the nearest ancestor that has one.
+        let placeholder = |config: &ProviderConfig| {
+            config.module_address.is_some() && config.expressions.is_empty()
+        };
+        if let Some(config) = configs.get(key).filter(|c| !placeholder(c)) {
             return Some((key.to_string(), config, false));
         }
         // Older plans: `child:aws`, or a configuration inherited from a parent.
         let local = key.rsplit(':').next().unwrap_or(key);
-        (0..=modules.len()).rev().find_map(|depth| {
+        let inherited = (0..=modules.len()).rev().find_map(|depth| {
             let candidate = if depth == 0 {
                 local.to_string()
             } else {
@@ -733,7 +740,14 @@ impl<'a> Plan<'a> {
             };
             configs
                 .get_key_value(&candidate)
+                .filter(|(_, c)| !placeholder(c))
                 .map(|(k, c)| (k.clone(), c, true))
+        });
+        // No ancestor configures it: the placeholder, which sets nothing.
+        inherited.or_else(|| {
+            configs
+                .get_key_value(key)
+                .map(|(k, c)| (k.clone(), c, false))
         })
     }
 
