@@ -264,6 +264,14 @@ fn hcl_pairs_match_their_plans() {
             "module-provider-placeholder-us",
             "location-outside-france/fail/module-provider-placeholder-us.json",
         ),
+        (
+            "replica-known-region-computed-key",
+            "location-outside-france/fail/replica-known-region-computed-key.json",
+        ),
+        (
+            "replica-known-location-computed-id",
+            "location-outside-france/pass/replica-known-location-computed-id.json",
+        ),
     ] {
         let from_hcl = scan_case("pairs", pair, &HclOptions::default());
         let from_plan = common::scan(format!("testdata/{plan}"));
@@ -337,5 +345,28 @@ fn hcl_is_read_from_stdin() {
     assert_eq!(
         report["findings"][1]["line"], 6,
         "the unencrypted database block"
+    );
+}
+
+#[test]
+fn a_computed_argument_of_a_replica_block_hides_not_its_written_region() {
+    let report = common::scan(
+        "testdata/location-outside-france/fail/replica-known-region-computed-key.json",
+    );
+    let findings = common::findings(
+        &report,
+        "location-outside-france",
+        "aws_dynamodb_table.orders",
+    );
+    let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`replica[0].region_name` on the resource: \"us-east-1\"")),
+        "{messages:?}"
+    );
+    assert!(
+        !messages.iter().any(|m| m.contains("apply")),
+        "{messages:?}"
     );
 }

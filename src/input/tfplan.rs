@@ -583,18 +583,15 @@ impl<'a> Plan<'a> {
                 if !referenced.is_empty() {
                     references.insert(attribute.clone(), referenced);
                 }
-                let resolved = self.resolve(expression, &modules);
-                let kind = if resolved.chain.starts_with("var.") {
-                    ProvenanceKind::Variable
-                } else {
-                    ProvenanceKind::Literal
-                };
+                if let Value::Array(blocks) = expression {
+                    // A nested block: each argument has its own expression,
+                    // and one computed at apply hides none of the others.
+                    self.configure_blocks(attribute, blocks, &modules, &mut configured);
+                    continue;
+                }
                 configured.insert(
                     attribute.clone(),
-                    Provenance::new(
-                        kind,
-                        format!("`{attribute}` on the resource: {}", resolved.chain),
-                    ),
+                    self.provenance(attribute, expression, &modules),
                 );
             }
         }
@@ -617,6 +614,49 @@ impl<'a> Plan<'a> {
             locations: Vec::new(),
             references,
             form: crate::model::Form::Plan,
+        }
+    }
+
+    /// Where the value of a resource argument at `at` comes from.
+    fn provenance(&self, at: &str, expression: &Value, scope: &[String]) -> Provenance {
+        let resolved = self.resolve(expression, scope);
+        let kind = if resolved.chain.starts_with("var.") {
+            ProvenanceKind::Variable
+        } else {
+            ProvenanceKind::Literal
+        };
+        Provenance::new(kind, format!("`{at}` on the resource: {}", resolved.chain))
+    }
+
+    /// The provenance of every argument of the nested blocks at `name`, by
+    /// concrete path (`replica[0].region_name`), and of the blocks as a whole.
+    fn configure_blocks(
+        &self,
+        name: &str,
+        blocks: &[Value],
+        scope: &[String],
+        configured: &mut BTreeMap<String, Provenance>,
+    ) {
+        configured.entry(name.to_string()).or_insert_with(|| {
+            Provenance::new(
+                ProvenanceKind::Literal,
+                format!("`{name}` blocks on the resource"),
+            )
+        });
+        for (i, block) in blocks.iter().enumerate() {
+            let Value::Object(arguments) = block else {
+                continue;
+            };
+            for (argument, expression) in arguments {
+                let at = format!("{name}[{i}].{argument}");
+                match expression {
+                    Value::Array(inner) => self.configure_blocks(&at, inner, scope, configured),
+                    _ => {
+                        let provenance = self.provenance(&at, expression, scope);
+                        configured.insert(at, provenance);
+                    }
+                }
+            }
         }
     }
 
