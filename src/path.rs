@@ -240,6 +240,27 @@ fn walk<'a>(
 
 /// A scalar as the text policies compare against: booleans, numbers and
 /// strings alike (`true`, `"true"` and `"1"` are all values providers use).
+/// `kmsKeyId` → `kms_key_id`: upjet CRDs camelCase Terraform's names.
+pub fn snake_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    let chars: Vec<char> = key.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let after_lower =
+                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let before_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            let after_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
+            if after_lower || (after_upper && before_lower) {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(*c);
+        }
+    }
+    out
+}
+
 pub fn scalar_text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),

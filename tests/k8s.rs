@@ -260,3 +260,11 @@ fn the_policy_can_require_workloads_to_be_pinned() {
         "off by default"
     );
 }
+
+#[test]
+fn an_operator_family_s_own_group_holds_resources_and_its_configuration_is_none() {
+    let report = scan("testdata/k8s/pass/crossplane-provider-config-and-resource-group.yaml");
+    assert_eq!(report.resources, 1, "the ResourceGroup only");
+    let sov101 = common::verdicts(&report, "location-outside-france", "ResourceGroup/records");
+    assert!(sov101.is_empty(), "{sov101:?}");
+}

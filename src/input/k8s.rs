@@ -18,6 +18,7 @@ use crate::limits::Limits;
 use crate::model::{
     Action, Location, LocationKind, Provenance, ProvenanceKind, ProviderSettings, Resource, Span,
 };
+use crate::path::snake_case;
 use crate::policy::KubernetesMap;
 use crate::yaml::{self, LocatedJson};
 use serde_json::{Map, Value};
@@ -473,11 +474,14 @@ impl Reader<'_> {
                 Some(resource)
             }
             _ => {
-                let operator = self.map.operator_for(group)?;
+                let operator = self
+                    .map
+                    .operator_for(group)
+                    .filter(|o| !o.not_resources.iter().any(|k| k == kind))?;
                 resource.provider = operator.provider.clone();
                 resource.resource_type = operator
-                    .terraform_type(kind, group)
-                    .map_or_else(|| format!("{kind}.{group}"), str::to_string);
+                    .terraform_type(kind, group, &self.map.known_types)
+                    .unwrap_or_else(|| format!("{kind}.{group}"));
                 let arguments = format!(
                     "{pointer}/{}",
                     operator.attributes.to_string().replace('.', "/")
@@ -496,6 +500,17 @@ impl Reader<'_> {
                         key.clone()
                     };
                     resource.attribute_spans.insert(name.clone(), span);
+                    // Each value inside a list of blocks (a replica's region)
+                    // says where it is written, not the whole list.
+                    if let Value::Array(_) = value {
+                        nested_provenance(
+                            &format!("{}.{key}", operator.attributes),
+                            &name,
+                            value,
+                            operator.snake_case,
+                            &mut resource.configured,
+                        );
+                    }
                     resource.configured.insert(
                         name,
                         Provenance::new(
@@ -802,25 +817,43 @@ fn group_is_core_or(group: &str, allowed: &[&str]) -> bool {
     group.is_empty() || allowed.contains(&group)
 }
 
-/// `kmsKeyId` → `kms_key_id`: upjet CRDs camelCase Terraform's names.
-fn snake_case(key: &str) -> String {
-    let mut out = String::with_capacity(key.len() + 4);
-    let chars: Vec<char> = key.chars().collect();
-    for (i, c) in chars.iter().enumerate() {
-        if c.is_ascii_uppercase() {
-            let after_lower =
-                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
-            let before_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            let after_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
-            if after_lower || (after_upper && before_lower) {
-                out.push('_');
+/// The provenance of every scalar inside `value`, a list of blocks written at
+/// `written` (`spec.forProvider.replica`), by the concrete attribute path the
+/// policy reads (`replica[1].region_name`).
+fn nested_provenance(
+    written: &str,
+    path: &str,
+    value: &Value,
+    snake: bool,
+    configured: &mut BTreeMap<String, Provenance>,
+) {
+    match value {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let written = format!("{written}[{i}]");
+                nested_provenance(&written, &format!("{path}[{i}]"), item, snake, configured);
             }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(*c);
+        }
+        Value::Object(map) => {
+            for (key, inner) in map {
+                let name = if snake { snake_case(key) } else { key.clone() };
+                let written = format!("{written}.{key}");
+                nested_provenance(
+                    &written,
+                    &format!("{path}.{name}"),
+                    inner,
+                    snake,
+                    configured,
+                );
+            }
+        }
+        scalar => {
+            configured.insert(
+                path.to_string(),
+                Provenance::new(ProvenanceKind::Literal, format!("`{written}` = {scalar}")),
+            );
         }
     }
-    out
 }
 
 fn snake_case_keys(value: &Value) -> Value {

@@ -534,6 +534,11 @@ pub struct KubernetesMap {
     pub provisioners: BTreeMap<String, Provisioner>,
     #[serde(default)]
     pub operators: BTreeMap<String, Operator>,
+    /// Every Terraform resource type the policy has a fact about (a location
+    /// attribute, a parent rule, an encryption rule): what a Kind may be
+    /// named after. Derived on every merge.
+    #[serde(skip)]
+    pub known_types: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -570,6 +575,10 @@ pub struct Operator {
     /// encryption rule applies.
     #[serde(default)]
     pub kinds: BTreeMap<String, String>,
+    /// Kinds that configure the operator itself (`ProviderConfig`): not
+    /// cloud resources.
+    #[serde(default)]
+    pub not_resources: Vec<String>,
     /// Arguments the CRD defaults when they are absent, per Kind.
     #[serde(default)]
     pub defaults: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
@@ -578,19 +587,40 @@ pub struct Operator {
 }
 
 impl Operator {
+    /// Whether the operator serves `group`: a group ending in one of its
+    /// suffixes, or the suffix itself (`azure.upbound.io` for ResourceGroup).
     pub fn handles(&self, group: &str) -> bool {
-        self.groups
-            .iter()
-            .any(|suffix| group.ends_with(suffix.as_str()))
+        self.groups.iter().any(|suffix| {
+            group.ends_with(suffix.as_str()) || group == suffix.trim_start_matches('.')
+        })
     }
 
-    /// The Terraform type for a Kind of `group`: `Instance.rds` before `Instance`.
-    pub fn terraform_type(&self, kind: &str, group: &str) -> Option<&str> {
+    /// The Terraform type for a Kind of `group`: `Instance.rds` before
+    /// `Instance`; else the name upjet, ACK, ASO and Config Connector mostly
+    /// derive it from (`docdb` + `Cluster` is `aws_docdb_cluster`, `Vault`
+    /// alone `azurerm_key_vault` is not), when the policy knows that type.
+    pub fn terraform_type(
+        &self,
+        kind: &str,
+        group: &str,
+        known: &BTreeSet<String>,
+    ) -> Option<String> {
         let prefix = group.split('.').next().unwrap_or_default();
-        self.kinds
+        if let Some(mapped) = self
+            .kinds
             .get(&format!("{kind}.{prefix}"))
             .or_else(|| self.kinds.get(kind))
-            .map(String::as_str)
+        {
+            return Some(mapped.clone());
+        }
+        let local = self.provider.rsplit('/').next().unwrap_or_default();
+        let kind = crate::path::snake_case(kind);
+        [
+            format!("{local}_{prefix}_{kind}"),
+            format!("{local}_{kind}"),
+        ]
+        .into_iter()
+        .find(|candidate| known.contains(candidate))
     }
 }
 
@@ -755,6 +785,7 @@ impl Policy {
         self.encryption.extend(file.encryption);
         self.profiles.extend(file.profiles);
         self.kubernetes.extend(file.kubernetes);
+        self.kubernetes.known_types = self.known_types();
         if let Some(default) = file.default_profile {
             self.default_profile = default;
         }
@@ -831,6 +862,17 @@ impl Policy {
             })
             .and_then(|variant| self.providers.get(&variant.catalogue))
             .unwrap_or(entry)
+    }
+
+    /// Every resource type the policy has a fact about.
+    fn known_types(&self) -> BTreeSet<String> {
+        let mut known: BTreeSet<String> = self.encryption.keys().cloned().collect();
+        for provider in self.providers.values() {
+            for attribute in &provider.resource_locations {
+                known.extend(attribute.types.iter().cloned());
+            }
+        }
+        known
     }
 
     /// The top-level resource attributes some path of the policy reads
@@ -1137,9 +1179,24 @@ mod tests {
             .expect("Crossplane AWS");
         assert_eq!(operator.provider, "hashicorp/aws");
         assert_eq!(
-            operator.terraform_type("Instance", "rds.aws.upbound.io"),
-            Some("aws_db_instance")
+            operator.terraform_type("Instance", "rds.aws.upbound.io", &BTreeSet::new()),
+            Some("aws_db_instance".to_string())
         );
+        let known = &policy.kubernetes.known_types;
+        assert_eq!(
+            operator.terraform_type("Cluster", "docdb.aws.upbound.io", known),
+            Some("aws_docdb_cluster".to_string()),
+            "named after its group and kind"
+        );
+        assert_eq!(
+            operator.terraform_type("Widget", "docdb.aws.upbound.io", known),
+            None
+        );
+        let azure = policy
+            .kubernetes
+            .operator_for("azure.upbound.io")
+            .expect("the family's own group (ResourceGroup)");
+        assert_eq!(azure.provider, "hashicorp/azurerm");
         assert!(
             policy
                 .kubernetes
