@@ -154,6 +154,26 @@ pub fn locations_with_parent<'r>(
     }
     if own.is_empty()
         && let Some(default) = &provider.default_location
+        && !default.environment.is_empty()
+    {
+        own.push(Location {
+            value: None,
+            kind: default.kind,
+            attribute: "(none)".into(),
+            provenance: Provenance::new(
+                ProvenanceKind::Unknown,
+                format!(
+                    "nothing in {} sets it, so {} decides at apply time, and only without it is the location `{}`",
+                    resource.form.noun(),
+                    default.environment.join(" or "),
+                    default.value
+                ),
+            ),
+            span: None,
+        });
+    }
+    if own.is_empty()
+        && let Some(default) = &provider.default_location
     {
         own.push(Location {
             value: Some(default.value.clone()),

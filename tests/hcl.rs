@@ -269,6 +269,14 @@ fn hcl_pairs_match_their_plans() {
             "location-outside-france/fail/replica-known-region-computed-key.json",
         ),
         (
+            "scaleway-region-from-environment",
+            "location-outside-france/undetermined/scaleway-region-from-environment.json",
+        ),
+        (
+            "scaleway-region-pinned",
+            "location-outside-france/pass/scaleway-region-pinned.json",
+        ),
+        (
             "replica-known-location-computed-id",
             "location-outside-france/pass/replica-known-location-computed-id.json",
         ),

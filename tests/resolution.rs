@@ -168,13 +168,31 @@ fn unknown_regions_are_undetermined_never_absent() {
 
 #[test]
 fn provider_default_applies_only_when_nothing_is_configured() {
+    // Cloud Temple has one region: its default is a fact.
     let l = locations_of(
-        "testdata/location-outside-france/pass/scaleway-provider-default.json",
+        "testdata/location-outside-france/pass/cloudtemple-single-region.json",
+        "cloudtemple_compute_virtual_machine.records",
+    );
+    let l = only(&l);
+    assert_eq!(l.value.as_deref(), Some("FR1"));
+    assert_eq!(l.provenance.kind, ProvenanceKind::ProviderDefault);
+    // Scaleway's region comes from the environment first: fr-par is a guess.
+    let l = locations_of(
+        "testdata/location-outside-france/undetermined/scaleway-region-from-environment.json",
         "scaleway_rdb_instance.db",
     );
     let l = only(&l);
-    assert_eq!(l.value.as_deref(), Some("fr-par"));
-    assert_eq!(l.provenance.kind, ProvenanceKind::ProviderDefault);
+    assert_eq!(l.value, None);
+    assert!(
+        l.provenance.detail.contains("SCW_DEFAULT_REGION"),
+        "{}",
+        l.provenance.detail
+    );
+    let l = locations_of(
+        "testdata/location-outside-france/pass/scaleway-region-pinned.json",
+        "scaleway_rdb_instance.db",
+    );
+    assert_eq!(only(&l).value.as_deref(), Some("fr-par"));
 }
 
 #[test]

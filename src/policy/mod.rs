@@ -187,6 +187,11 @@ impl Condition {
 pub struct DefaultLocation {
     pub value: String,
     pub kind: LocationKind,
+    /// What decides before the default when the input pins nothing
+    /// (`SCW_DEFAULT_REGION`, the active profile): the default is then only
+    /// a guess, and the location is undetermined.
+    #[serde(default)]
+    pub environment: Vec<String>,
     pub source: String,
     pub confidence: Confidence,
 }
