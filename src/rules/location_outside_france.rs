@@ -137,12 +137,30 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
             }
             match known.first() {
                 Some((_, entry)) => format!("`{value}` ({}, {})", entry.name, entry.country),
-                None => format!("`{value}`, not a location known to the catalogue"),
+                // The cloud is not known: a value no cloud uses (an AKS
+                // fault domain `0`) says nothing of where the node is.
+                None => {
+                    out.push(not_a_location(
+                        resource,
+                        value,
+                        location,
+                        "any cloud of the catalogue",
+                    ));
+                    continue;
+                }
             }
         } else {
             match provider.find_location(value) {
                 Some(entry) if entry.is_within(&ctx.profile.allowed_countries) => continue,
                 Some(entry) => format!("`{value}` ({}, {})", entry.name, entry.country),
+                // A number is a zone or fault domain relative to a region,
+                // not a place: it proves nothing either way.
+                None if is_index(value) => {
+                    out.push(not_a_location(resource, value, location, &provider.name));
+                    continue;
+                }
+                // The French list is complete: an id it lacks is elsewhere,
+                // in a country the catalogue does not say.
                 None => format!("`{value}`, not a known location of {}", provider.name),
             }
         };
@@ -158,6 +176,30 @@ pub fn check(subject: &Subject, ctx: &Context, out: &mut Vec<Draft>) {
             location: Some(location.clone()),
             attribute: None,
         });
+    }
+}
+
+/// Values such as `0` or `3`: zone or fault-domain numbers, relative to a region.
+fn is_index(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An undetermined finding for a value that names no location.
+fn not_a_location(
+    resource: &crate::model::Resource,
+    value: &str,
+    location: &Location,
+    whose: &str,
+) -> Draft {
+    Draft {
+        verdict: Verdict::Undetermined,
+        message: format!(
+            "{} has an undetermined location: `{value}` is not a location id of {whose} (from {})",
+            resource.address, location.provenance.detail
+        ),
+        help: "pin the resource with a region or zone id (`topology.kubernetes.io/region: eu-west-3`, `francecentral`, `europe-west9-a`); numbered zones and fault domains are relative to a region and say nothing of where it is".into(),
+        location: Some(location.clone()),
+        attribute: None,
     }
 }
 
