@@ -451,6 +451,9 @@ pub struct EncryptionCheck {
     pub absent: Option<EncryptionOutcome>,
     /// What this attribute known only after apply means, when it differs.
     pub unknown: Option<EncryptionOutcome>,
+    /// What the check being met means, when it is not `encrypted` (a cluster
+    /// restored from a snapshot is as encrypted as the snapshot: undetermined).
+    pub when_met: Option<EncryptionOutcome>,
 }
 
 impl EncryptionCheck {

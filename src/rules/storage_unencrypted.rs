@@ -205,7 +205,7 @@ fn judge(
             (None, Some(found), _) => (check.unknown.unwrap_or(unknown), found),
             (None, None, Some(found)) => (check.absent.unwrap_or(absent), found),
             (None, None, None) => (
-                EncryptionOutcome::Encrypted,
+                check.when_met.unwrap_or(EncryptionOutcome::Encrypted),
                 (format!("`{}` is set", check.path), check.path.to_string()),
             ),
         };
