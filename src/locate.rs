@@ -25,8 +25,7 @@ pub fn locations_with_parent<'r>(
     provider: &ProviderEntry,
     parents: impl Fn(&str) -> Vec<(&'r Resource, Vec<Location>)>,
 ) -> Vec<Location> {
-    let applies =
-        |a: &&LocationAttribute| a.types.is_empty() || a.types.contains(&resource.resource_type);
+    let applies = |a: &&LocationAttribute| a.applies_to(&resource.resource_type);
     // What the input states (a Kubernetes annotation) is the resource's own.
     let mut own: Vec<Location> = resource.locations.clone();
     let mut replicas = Vec::new();
@@ -406,14 +405,12 @@ fn nowhere(resource: &Resource, provider: &ProviderEntry) -> String {
         ),
     };
     let mut attributes: Vec<String> = Vec::new();
-    let applies =
-        |a: &&LocationAttribute| a.types.is_empty() || a.types.contains(&resource.resource_type);
-    for attribute in provider.resource_locations.iter().filter(applies) {
-        let path = attribute.path.to_string();
-        if !attributes.contains(&path) {
-            attributes.push(path);
-        }
-    }
+    let paths = provider
+        .resource_locations
+        .iter()
+        .filter(|a| a.applies_to(&resource.resource_type))
+        .map(|a| a.path.to_string());
+    crate::input::reference::add_new(&mut attributes, paths);
     if attributes.is_empty() {
         format!("{settings_hint}; it may come from the environment at apply time")
     } else {

@@ -378,11 +378,7 @@ fn referenced(expr: &EditExpr, scope: &Scope) -> Vec<String> {
                 .unwrap_or_default(),
             None => Vec::new(),
         };
-        for address in found {
-            if !out.contains(&address) {
-                out.push(address);
-            }
-        }
+        reference::add_new(&mut out, found);
     }
     out
 }
@@ -1256,12 +1252,7 @@ impl Reader<'_> {
                     label.as_str()
                 );
                 let found = referenced(&value.value, &child);
-                let known = self.outputs.entry(key).or_default();
-                for address in found {
-                    if !known.contains(&address) {
-                        known.push(address);
-                    }
-                }
+                reference::add_new(self.outputs.entry(key).or_default(), found);
             }
             self.module(&files, child)?;
         }
@@ -1284,11 +1275,7 @@ impl Reader<'_> {
                             Some(found) => found.clone(),
                             None => vec![address],
                         };
-                        for address in next {
-                            if !resolved.contains(&address) {
-                                resolved.push(address);
-                            }
-                        }
+                        reference::add_new(&mut resolved, next);
                     }
                     *addresses = resolved;
                 }

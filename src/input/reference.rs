@@ -53,6 +53,15 @@ fn names(reference: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Adds the addresses `into` does not hold yet, keeping the order found.
+pub fn add_new(into: &mut Vec<String>, found: impl IntoIterator<Item = String>) {
+    for address in found {
+        if !into.contains(&address) {
+            into.push(address);
+        }
+    }
+}
+
 /// `prefix.address`, or `address` at the root.
 pub fn absolute(module_address: &str, address: &str) -> String {
     if module_address.is_empty() {

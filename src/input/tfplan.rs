@@ -680,10 +680,7 @@ impl<'a> Plan<'a> {
         for text in references.iter().filter_map(Value::as_str) {
             match reference::target(text) {
                 Some(Target::Resource(address)) => {
-                    let address = reference::absolute(&module_address(scope), &address);
-                    if !out.contains(&address) {
-                        out.push(address);
-                    }
+                    reference::add_new(out, [reference::absolute(&module_address(scope), &address)])
                 }
                 Some(Target::Variable(name)) if !scope.is_empty() => {
                     if let Some(argument) = self

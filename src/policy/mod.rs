@@ -159,6 +159,14 @@ pub struct LocationAttribute {
     pub source: Option<String>,
 }
 
+impl LocationAttribute {
+    /// Whether the attribute is read on `resource_type` (every type when
+    /// `types` is empty).
+    pub fn applies_to(&self, resource_type: &str) -> bool {
+        self.types.is_empty() || self.types.iter().any(|t| t == resource_type)
+    }
+}
+
 /// A condition on a resource's attributes: the value at `path` is one of
 /// `equals` (as text, case-insensitive).
 #[derive(Debug, Clone, Deserialize)]
